@@ -1,0 +1,258 @@
+"""The scikit-learn base every family shares.
+
+``ZooEstimator`` gives input validation (through sklearn's ``validate_data``),
+hyperparameter validation with messages that name the parameter and the valid
+values, the random generator, the floating-point ``dtype`` and the BLAS thread
+limit. ``ZooClassifierMixin`` adds label encoding. ``NeuralNetEstimator`` adds the
+shared optimizer options and runs ``zoo.core.network.train``.
+"""
+
+import contextlib
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from .core.callbacks import EarlyStopping, ProgressLogger
+from .core.network import train
+from .core.optimizers import OPTIMIZERS, get_optimizer
+from .core.schedules import SCHEDULES, get_schedule
+
+__all__ = [
+    "Interval",
+    "Options",
+    "ZooEstimator",
+    "ZooClassifierMixin",
+    "NeuralNetEstimator",
+    "ConvergenceWarning",
+    "check_is_fitted",
+]
+
+# Problems this small run fastest on one BLAS thread (see DESIGN.md, "Speed").
+SMALL_PROBLEM_FLOPS = 2e8
+
+
+class Interval:
+    """A numeric range constraint: ``Interval(int, 1, None)`` is an int >= 1."""
+
+    def __init__(self, kind, low=None, high=None, closed="both", none_ok=False):
+        self.kind, self.low, self.high, self.closed, self.none_ok = kind, low, high, closed, none_ok
+
+    def check(self, name, value):
+        if value is None and self.none_ok:
+            return
+        kinds = numbers.Integral if self.kind is int else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise TypeError(f"{name} must be {self._describe()}, got {value!r}")
+        low_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        high_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        if not (low_ok and high_ok and np.isfinite(value)):
+            raise ValueError(f"{name} must be {self._describe()}, got {value!r}")
+
+    def _describe(self):
+        kind = "an int" if self.kind is int else "a real number"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        text = f"{kind} in {left}{low}, {high}{right}"
+        return text + " or None" if self.none_ok else text
+
+
+class Options:
+    """A choice among named strings (and optionally other allowed values such as None)."""
+
+    def __init__(self, *choices, also=()):
+        self.choices, self.also = choices, also
+
+    def check(self, name, value):
+        if any(value is other or value == other for other in self.also):
+            return
+        if not isinstance(value, str) or value not in self.choices:
+            extra = "".join(f", {other!r}" for other in self.also)
+            valid = ", ".join(map(repr, sorted(self.choices)))
+            raise ValueError(f"{name} must be one of {valid}{extra}; got {value!r}")
+
+
+class ZooEstimator(BaseEstimator):
+    """Base class of every family: validation, random state, dtype, thread limits.
+
+    Subclasses declare ``_constraints``, a dict parameter name -> ``Interval`` /
+    ``Options`` / a callable ``(name, value)`` that raises, checked at the start of
+    ``fit``.
+    """
+
+    _constraints = {}
+
+    def _check_params(self):
+        for cls in reversed(type(self).__mro__):
+            for name, rule in cls.__dict__.get("_constraints", {}).items():
+                value = getattr(self, name)
+                if callable(rule) and not hasattr(rule, "check"):
+                    rule(name, value)
+                else:
+                    rule.check(name, value)
+
+    def _float_dtype(self):
+        dtype = getattr(self, "dtype", np.float64)
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        return np.dtype(dtype)
+
+    def _validate(self, X, y=None, reset=True, **kwargs):
+        """sklearn's validate_data with this estimator's float dtype."""
+        kwargs.setdefault("dtype", self._float_dtype())
+        if y is None:
+            return validate_data(self, X, reset=reset, **kwargs)
+        return validate_data(self, X, y, reset=reset, **kwargs)
+
+    def _rng(self):
+        return check_random_state(getattr(self, "random_state", None))
+
+    def _threads(self, flops_per_step=0.0):
+        """Context limiting BLAS threads: ``n_threads`` if set, else one for small work."""
+        n_threads = getattr(self, "n_threads", None)
+        if n_threads is None and flops_per_step >= SMALL_PROBLEM_FLOPS:
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=n_threads or 1, user_api="blas")
+
+    @classmethod
+    def _expected_failed_checks(cls):
+        """sklearn estimator checks that cannot apply to this family, with the reason."""
+        return {}
+
+
+class ZooClassifierMixin:
+    """Label handling for classifiers: ``classes_`` and integer codes."""
+
+    def _encode_labels(self, y):
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contain only one class: {encoder.classes_[0]!r}"
+            )
+        self.classes_ = encoder.classes_
+        return encoder.transform(y)
+
+
+def one_hot(codes, n_classes, dtype):
+    """Integer class codes as a one-hot matrix."""
+    out = np.zeros((codes.shape[0], n_classes), dtype=dtype)
+    out[np.arange(codes.shape[0]), codes] = 1
+    return out
+
+
+class NeuralNetEstimator(ZooEstimator):
+    """Shared options and fit loop of the families trained by backpropagation.
+
+    A subclass builds its ``zoo.core.network.Sequential`` in ``_build_network`` and
+    calls ``_train(X, targets, loss)``; this class makes the optimizer and the
+    schedule, splits off validation data, runs the loop under the thread limit and
+    stores ``network_``, ``loss_curve_``, ``validation_scores_`` and ``n_iter_``.
+    """
+
+    _constraints = {
+        "optimizer": Options(*OPTIMIZERS),
+        "learning_rate": Interval(float, 0, None, closed="neither"),
+        "schedule": Options(*SCHEDULES),
+        "momentum": Interval(float, 0, 1, closed="left"),
+        "alpha": Interval(float, 0, None),
+        "batch_size": Interval(int, 1, None, none_ok=True),
+        "max_iter": Interval(int, 1, None),
+        "tol": Interval(float, 0, None),
+        "n_iter_no_change": Interval(int, 1, None),
+        "validation_fraction": Interval(float, 0, 1, closed="neither"),
+        "clip_norm": Interval(float, 0, None, closed="neither", none_ok=True),
+        "n_threads": Interval(int, 1, None, none_ok=True),
+    }
+
+    def _make_optimizer(self, n_samples):
+        options = {"weight_decay": self.alpha, "clip_norm": self.clip_norm}
+        if self.optimizer in ("momentum", "nesterov"):
+            options["momentum"] = self.momentum
+        schedule = get_schedule(self.schedule, self.learning_rate, **self._schedule_options(n_samples))
+        return get_optimizer(self.optimizer, learning_rate=schedule, **options)
+
+    def _schedule_options(self, n_samples):
+        steps_per_epoch = -(-n_samples // (self.batch_size or n_samples))
+        total = steps_per_epoch * self.max_iter
+        return {
+            "constant": {},
+            "invscaling": {},
+            "exponential": {"decay": 0.1, "every": total},
+            "step": {"factor": 0.1, "every": max(total // 3, 1)},
+            "cosine": {"total_steps": total},
+        }[self.schedule]
+
+    def _train(self, X, targets, loss, validation_score=None, stratify=None):
+        """Train ``self.network_`` on (X, targets); returns nothing, stores the history."""
+        rng = self._rng()
+        validation_data = None
+        if self.early_stopping:
+            X, targets, validation_data = _split_validation(
+                X, targets, self.validation_fraction, rng, stratify
+            )
+        stopper = EarlyStopping(self.n_iter_no_change, self.tol)
+        callbacks = [stopper, ProgressLogger()] if self.verbose else [stopper]
+        warm = self.warm_start and hasattr(self, "optimizer_")
+        if not warm:
+            self.optimizer_ = self._make_optimizer(X.shape[0])
+        flops = 6.0 * (self.batch_size or X.shape[0]) * self.network_.n_params
+        with self._threads(flops):
+            history = train(
+                self.network_,
+                X,
+                targets,
+                loss,
+                self.optimizer_,
+                epochs=self.max_iter,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                rng=rng,
+                validation_data=validation_data,
+                validation_score=validation_score,
+                callbacks=callbacks,
+            )
+        previous = getattr(self, "loss_curve_", []) if warm else []
+        self.loss_curve_ = list(previous) + history.loss_curve
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = max(history.validation_scores, default=None)
+        self.n_iter_ = history.n_epochs
+        if not stopper.stopped:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} before the loss "
+                "stopped improving; raise max_iter for a converged fit.",
+                ConvergenceWarning,
+            )
+
+
+def _split_validation(X, targets, fraction, rng, stratify):
+    """Hold out ``fraction`` of the samples (stratified by ``stratify`` when given)."""
+    from sklearn.model_selection import train_test_split
+
+    n_val = max(1, int(round(fraction * X.shape[0])))
+    if X.shape[0] - n_val < 1:
+        raise ValueError(
+            f"early_stopping needs at least 2 samples to hold out validation_fraction="
+            f"{fraction}, got {X.shape[0]}"
+        )
+    try:
+        X_tr, X_val, t_tr, t_val = train_test_split(
+            X, targets, test_size=n_val, random_state=rng, stratify=stratify
+        )
+    except ValueError:  # too few samples per class to stratify
+        X_tr, X_val, t_tr, t_val = train_test_split(X, targets, test_size=n_val, random_state=rng)
+    return X_tr, t_tr, (X_val, t_val)

@@ -1,0 +1,103 @@
+"""Closed-form linear output layers: ridge regression solved exactly.
+
+``RidgeReadout`` keeps the sufficient statistics (H^T H, H^T Y, the sums and the
+count) so that fitting on data in several pieces (``partial_fit``) gives exactly
+the solution of fitting on all of it at once. It serves every closed-form output
+layer: ELM, RBF, ESN, LSM and the DBN heads.
+
+``solve_ridge`` is the one-shot solver with the primal form (H^T H + a I)^-1 H^T Y,
+the dual form H^T (H H^T + a I)^-1 Y (cheaper when there are more features than
+samples) and the Moore-Penrose pseudo-inverse for a = 0.
+"""
+
+import numpy as np
+from scipy import linalg
+
+
+def solve_ridge(H, Y, alpha=0.0, method="auto"):
+    """Weights B minimising ||H B - Y||^2 + alpha ||B||^2.
+
+    ``method``: 'primal', 'dual', 'pinv' (minimum-norm least squares, alpha must be 0)
+    or 'auto' (pinv when alpha == 0, else the smaller of primal and dual).
+    """
+    n, d = H.shape
+    if method == "auto":
+        method = "pinv" if alpha == 0 else ("dual" if d > n else "primal")
+    if method == "pinv":
+        if alpha != 0:
+            raise ValueError("method='pinv' solves unregularised least squares; set alpha=0")
+        return linalg.lstsq(H, Y, lapack_driver="gelsd")[0]
+    if method == "primal":
+        gram = H.T @ H
+        gram.flat[:: d + 1] += alpha
+        return _solve_spd(gram, H.T @ Y)
+    if method == "dual":
+        gram = H @ H.T
+        gram.flat[:: n + 1] += alpha
+        return H.T @ _solve_spd(gram, Y)
+    raise ValueError(f"unknown ridge method {method!r}; valid: auto, dual, pinv, primal")
+
+
+def _solve_spd(A, B):
+    """Solve A X = B for symmetric positive (semi-)definite A; least squares if singular."""
+    try:
+        return linalg.solve(A, B, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return linalg.lstsq(A, B, lapack_driver="gelsd")[0]
+
+
+class RidgeReadout:
+    """Exact streaming ridge regression Y ~ H W + b with an unpenalised intercept.
+
+    ``partial_fit(H, Y)`` adds a chunk to the statistics and re-solves, so any
+    split of the data gives the same ``coef_`` and ``intercept_`` as one ``fit``.
+    """
+
+    def __init__(self, alpha=1e-6, fit_intercept=True):
+        self.alpha, self.fit_intercept = alpha, fit_intercept
+
+    def reset(self, n_features, n_outputs, dtype=np.float64):
+        self.count_ = 0
+        self.sum_h_ = np.zeros(n_features, dtype=dtype)
+        self.sum_y_ = np.zeros(n_outputs, dtype=dtype)
+        self.hth_ = np.zeros((n_features, n_features), dtype=dtype)
+        self.hty_ = np.zeros((n_features, n_outputs), dtype=dtype)
+        return self
+
+    def fit(self, H, Y):
+        Y = _as_2d(Y)
+        self.reset(H.shape[1], Y.shape[1], np.result_type(H.dtype, np.float64))
+        return self.partial_fit(H, Y)
+
+    def partial_fit(self, H, Y):
+        Y = _as_2d(Y)
+        if not hasattr(self, "count_"):
+            self.reset(H.shape[1], Y.shape[1], np.result_type(H.dtype, np.float64))
+        self.count_ += H.shape[0]
+        self.sum_h_ += H.sum(axis=0)
+        self.sum_y_ += Y.sum(axis=0)
+        self.hth_ += H.T @ H
+        self.hty_ += H.T @ Y
+        return self.solve()
+
+    def solve(self):
+        """Solve the normal equations from the accumulated statistics."""
+        hth, hty = self.hth_, self.hty_
+        if self.fit_intercept:
+            # centring: sum (h - mean_h)(h - mean_h)^T = H^T H - n mean_h mean_h^T
+            mean_h = self.sum_h_ / self.count_
+            mean_y = self.sum_y_ / self.count_
+            hth = hth - self.count_ * np.outer(mean_h, mean_h)
+            hty = hty - self.count_ * np.outer(mean_h, mean_y)
+        gram = hth.copy()
+        gram.flat[:: gram.shape[0] + 1] += self.alpha
+        self.coef_ = _solve_spd(gram, hty)
+        self.intercept_ = mean_y - mean_h @ self.coef_ if self.fit_intercept else np.zeros(hty.shape[1])
+        return self
+
+    def predict(self, H):
+        return H @ self.coef_ + self.intercept_
+
+
+def _as_2d(Y):
+    return Y.reshape(-1, 1) if Y.ndim == 1 else Y
