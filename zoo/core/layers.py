@@ -133,9 +133,11 @@ class BatchNorm(Layer):
         return input_shape
 
     def forward(self, x, training=False):
+        self._training = training
         if not training:
-            x_hat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
-            return x_hat * self.params["gamma"] + self.params["beta"]
+            self._inv_std = 1 / np.sqrt(self.running_var + self.eps)
+            self._x_hat = (x - self.running_mean) * self._inv_std
+            return self._x_hat * self.params["gamma"] + self.params["beta"]
         mean = x.mean(axis=0)
         var = x.var(axis=0)
         self.running_mean *= self.momentum
@@ -151,6 +153,8 @@ class BatchNorm(Layer):
         self.grads["gamma"][...] = np.sum(dy * x_hat, axis=0)
         self.grads["beta"][...] = np.sum(dy, axis=0)
         dx_hat = dy * self.params["gamma"]
+        if not self._training:
+            return dx_hat * self._inv_std
         # d/dx of (x - mean) / std with the batch mean and variance depending on x
         return (self._inv_std / n) * (
             n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)

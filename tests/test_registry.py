@@ -1,0 +1,113 @@
+import copy
+
+import pytest
+import yaml
+
+import zoo
+from zoo import registry
+from zoo._resources import data_path
+
+CELLS_SO_FAR = {"P", "FF", "DFF", "RBF", "ELM"}
+
+
+def _entries():
+    return yaml.safe_load(data_path("registry.yaml").read_text())
+
+
+def test_every_yaml_entry_is_listed_and_resolves_to_its_classes():
+    names = [raw["name"] for raw in _entries()]
+    assert zoo.list() == sorted(names)
+    assert CELLS_SO_FAR <= {zoo.info(name).cell for name in names}
+    for name in names:
+        for cls in zoo.info(name).estimator_classes().values():
+            assert cls.__doc__ and "(" in cls.__doc__, f"{cls.__name__} needs a docstring naming its paper"
+
+
+def test_get_returns_a_new_unfitted_estimator_with_params():
+    first, second = zoo.get("elm"), zoo.get("ELM")
+    assert first is not second and type(first) is type(second)
+    assert not hasattr(first, "n_features_in_")
+    assert zoo.get("elm", n_hidden=7).n_hidden == 7
+
+
+def test_aliases_and_variants():
+    assert type(zoo.get("mlp")) is type(zoo.get("ff"))
+    regressor = zoo.get("ff", variant="regressor")
+    assert type(regressor).__name__ == "FFRegressor"
+    with pytest.raises(ValueError, match="variants: regressor"):
+        zoo.get("ff", variant="clusterer")
+
+
+def test_unknown_name_suggests_the_closest():
+    with pytest.raises(zoo.RegistryError, match="Did you mean 'perceptron'"):
+        zoo.get("perceptorn")
+    with pytest.raises(ValueError):  # RegistryError is a ValueError
+        zoo.info("no-such-family")
+    with pytest.raises(TypeError):
+        zoo.get(3)
+
+
+def test_unknown_parameter_names_the_valid_ones():
+    with pytest.raises(ValueError, match="n_hiden.*valid: .*n_hidden"):
+        zoo.get("elm", n_hiden=5)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("group", "nonsense", "field 'group'"),
+    ("estimator", "not a path", "field 'estimator'"),
+    ("references", [], "field 'references'"),
+    ("colour", "red", "field 'colour'"),
+])
+def test_a_bad_entry_names_the_entry_and_the_field(field, value, message):
+    raw = copy.deepcopy(_entries()[0])
+    raw["name"] = "broken"
+    raw[field] = value
+    with pytest.raises(zoo.RegistryError, match=f"'broken'.*{message}"):
+        registry.validate_entry(raw, "test")
+
+
+def test_a_missing_field_is_named():
+    raw = copy.deepcopy(_entries()[0])
+    del raw["cell"]
+    with pytest.raises(zoo.RegistryError, match="field 'cell'"):
+        registry.validate_entry(raw, "test")
+
+
+def test_register_and_unregister_at_run_time():
+    raw = copy.deepcopy(_entries()[0])
+    raw.update(name="my-perceptron", aliases=["mine"])
+    zoo.register(raw)
+    try:
+        assert "my-perceptron" in zoo.list()
+        assert type(zoo.get("mine")).__name__ == "Perceptron"
+        with pytest.raises(zoo.RegistryError, match="clashes"):
+            zoo.register(raw)
+    finally:
+        zoo.unregister("my-perceptron")
+    assert "my-perceptron" not in zoo.list()
+
+
+def test_entry_point_plugins_are_loaded(monkeypatch):
+    raw = copy.deepcopy(_entries()[0])
+    raw.update(name="plugged", aliases=[])
+
+    class FakePoint:
+        name = "fake"
+
+        def load(self):
+            return lambda: [raw]
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [FakePoint()] if group == "zoo.families" else [])
+    assert "plugged" in registry.build_registry().names()
+
+
+def test_a_bad_plugin_entry_is_reported_with_its_source(monkeypatch):
+    class FakePoint:
+        name = "bad-plugin"
+
+        def load(self):
+            return {"name": "half"}
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [FakePoint()])
+    with pytest.raises(zoo.RegistryError, match="entry point 'bad-plugin'.*'half'"):
+        registry.build_registry()
