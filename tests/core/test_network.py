@@ -68,6 +68,7 @@ def test_callbacks_see_every_hook_and_can_stop():
     class Recorder(Callback):
         def on_train_begin(self, state): calls.append("train_begin")
         def on_epoch_begin(self, state): calls.append("epoch_begin")
+        def on_batch_begin(self, state): calls.append("batch_begin")
         def on_batch_end(self, state): calls.append("batch_end")
         def on_epoch_end(self, state):
             calls.append("epoch_end")
@@ -76,7 +77,7 @@ def test_callbacks_see_every_hook_and_can_stop():
 
     history = train(_net(), X, y, mse, SGD(0.1), epochs=10, batch_size=10, callbacks=[Recorder()])
     assert history.n_epochs == 2
-    epoch = ["epoch_begin", "batch_end", "batch_end", "epoch_end"]
+    epoch = ["epoch_begin", "batch_begin", "batch_end", "batch_begin", "batch_end", "epoch_end"]
     assert calls == ["train_begin", *epoch, *epoch, "train_end"]
 
 

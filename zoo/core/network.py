@@ -104,6 +104,8 @@ def train(
         for start in range(0, n, batch):
             index = order[start : start + batch]
             xb, yb = (X, y) if batch == n else (X[index], y[index])
+            state["batch"] = start // batch
+            _notify(callbacks, "on_batch_begin", state)
             value, d_output = loss(network.forward(xb, training=True), yb)
             if not np.isfinite(value):
                 network.set_weights(good_weights)
