@@ -9,6 +9,7 @@ or from the text that ships with CPython. Nothing downloads. The same
 
 import codecs
 import contextlib
+import copy
 import difflib
 import functools
 import importlib
@@ -57,7 +58,7 @@ def names():
 
 def card(name):
     """The card of dataset ``name`` as a dict (a copy)."""
-    return dict(choose("dataset", name, _cards()))
+    return copy.deepcopy(choose("dataset", name, _cards()))
 
 
 def load(name, random_state=0, **options):
@@ -96,7 +97,7 @@ def _cards():
     """Read and check every ``datasets/*.yaml`` card once: name -> card."""
     cards = {}
     for path in sorted(data_path("datasets").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         missing = [key for key in CARD_FIELDS if key not in spec]
         if missing:
             raise ValueError(f"dataset card {path.name} lacks {', '.join(missing)}")
@@ -121,9 +122,9 @@ def _check_int(name, value, low, high=None):
 
 
 def _check_real(name, value, low, high=math.inf, *, open_low=False, open_high=False):
-    """``value`` must be a real number in the interval from ``low`` to ``high``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+    """``value`` must be a finite real number in the interval from ``low`` to ``high``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
     too_low = value <= low if open_low else value < low
     too_high = value >= high if open_high else value > high
     if too_low or too_high:
@@ -138,6 +139,7 @@ def _check_fraction(value):
 
 
 def _check_bool(name, value):
+    """``value`` must be True or False."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return bool(value)
@@ -171,10 +173,10 @@ def _same_set(X, y=None):
     return X, X.copy(), y, y_test, {}
 
 
-def _series(values, test_size, info):
-    """One-step-ahead layout of a series: X[t] = x[t] as a column, y[t] = x[t + 1]."""
+def _series(values, cut, info):
+    """One-step-ahead layout of a series: X[t] = x[t] as a column, y[t] = x[t + 1];
+    samples before ``cut`` train, the rest test."""
     X, y = values[:-1, None], values[1:]
-    cut = _contiguous_split(len(y), test_size)
     return X[:cut], X[cut:], y[:cut], y[cut:], info
 
 
@@ -197,6 +199,7 @@ def _characters(text, max_chars, test_size):
 
 
 def _bundled(loader, rng, test_size):
+    """A scikit-learn bundled set, raw values, split stratified."""
     X, y = loader(return_X_y=True)
     (X_train, y_train), (X_test, y_test) = _random_split(rng, test_size, X, y, stratify=True)
     return X_train, X_test, y_train, y_test, {}
@@ -315,30 +318,32 @@ def _mackey_glass(rng, n_steps, tau, washout, test_size):
     n_steps = _check_int("n_steps", n_steps, 2)
     tau = _check_real("tau", tau, 1)
     washout = _check_int("washout", washout, 0)
+    cut = _contiguous_split(n_steps, test_size)
     h, per_unit = 0.1, 10
     lag = round(tau / h, 9)
     # the delayed value at stage offset c (0, 1/2, 1 step) interpolates two stored
     # values at a fixed offset behind the current one
-    taps = [(math.floor(c - lag), c - lag - math.floor(c - lag)) for c in (0.0, 0.5, 1.0)]
+    (o0, f0), (o_half, f_half), (o1, f1) = (
+        (math.floor(c - lag), c - lag - math.floor(c - lag)) for c in (0.0, 0.5, 1.0)
+    )
     history = math.ceil(lag) + 1
     x = [1.2] * (history + 1)
-
-    def delayed(k, tap):
-        offset, frac = tap
-        return (1 - frac) * x[k + offset] + frac * x[k + offset + 1]
 
     def rate(now, past):
         return 0.2 * past / (1 + past**10) - 0.1 * now
 
     for k in range(history, history + (washout + n_steps) * per_unit):
-        now, d0, d_half, d1 = x[k], *(delayed(k, tap) for tap in taps)
+        now = x[k]
+        d0 = (1 - f0) * x[k + o0] + f0 * x[k + o0 + 1]
+        d_half = (1 - f_half) * x[k + o_half] + f_half * x[k + o_half + 1]
+        d1 = (1 - f1) * x[k + o1] + f1 * x[k + o1 + 1]
         k1 = rate(now, d0)
         k2 = rate(now + 0.5 * h * k1, d_half)
         k3 = rate(now + 0.5 * h * k2, d_half)
         k4 = rate(now + h * k3, d1)
         x.append(now + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
     series = np.array(x[history + washout * per_unit :: per_unit])
-    return _series(series, test_size, {})
+    return _series(series, cut, {})
 
 
 def _sine_mixture(rng, n_steps, n_components, noise, test_size):
@@ -347,12 +352,13 @@ def _sine_mixture(rng, n_steps, n_components, noise, test_size):
     n_steps = _check_int("n_steps", n_steps, 2)
     n_components = _check_int("n_components", n_components, 1)
     noise = _check_real("noise", noise, 0)
+    cut = _contiguous_split(n_steps, test_size)
     frequencies = rng.uniform(0.01, 0.1, n_components)
     phases = rng.uniform(0, 2 * np.pi, n_components)
     t = np.arange(n_steps + 1)[:, None]
     series = np.sin(2 * np.pi * frequencies * t + phases).sum(axis=1)
     series += noise * rng.standard_normal(n_steps + 1)
-    return _series(series, test_size, {"frequencies": frequencies, "phases": phases})
+    return _series(series, cut, {"frequencies": frequencies, "phases": phases})
 
 
 # ---------------------------------------------------------------- sequence tasks
