@@ -110,11 +110,10 @@ class ZooEstimator(BaseEstimator):
             raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
         return np.dtype(dtype)
 
-    def _validate(self, X, y=None, reset=True, **kwargs):
-        """sklearn's validate_data with this estimator's float dtype."""
+    def _validate(self, X, y="no_validation", reset=True, **kwargs):
+        """sklearn's validate_data with this estimator's float dtype; ``y=None`` in a
+        supervised fit raises sklearn's "requires y to be passed" error."""
         kwargs.setdefault("dtype", self._float_dtype())
-        if y is None:
-            return validate_data(self, X, reset=reset, **kwargs)
         return validate_data(self, X, y, reset=reset, **kwargs)
 
     def _rng(self):
@@ -146,6 +145,27 @@ class ZooClassifierMixin:
             )
         self.classes_ = encoder.classes_
         return encoder.transform(y)
+
+    def _codes(self, y):
+        """Positions of the labels y in ``classes_``; a label outside them raises."""
+        codes = np.searchsorted(self.classes_, y)
+        found = self.classes_[np.minimum(codes, len(self.classes_) - 1)] == y
+        if not found.all():
+            raise ValueError(
+                f"labels {np.unique(y[~found]).tolist()} are not among the classes "
+                f"{self.classes_.tolist()} seen in the first call"
+            )
+        return codes
+
+    @staticmethod
+    def _binary_scores(scores):
+        """One score column per class, reduced to classes_[1] minus classes_[0] for two."""
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def _labels_from_scores(self, scores):
+        """Labels from decision scores: the sign for one column, else the arg-max."""
+        codes = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[codes]
 
 
 def one_hot(codes, n_classes, dtype):

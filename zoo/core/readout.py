@@ -15,11 +15,26 @@ from scipy import linalg
 
 
 def solve_ridge(H, Y, alpha=0.0, method="auto"):
-    """Weights B minimising ||H B - Y||^2 + alpha ||B||^2.
+    """Weights B minimising ||H B - Y||^2 + alpha ||B||^2, in H's dtype.
 
     ``method``: 'primal', 'dual', 'pinv' (minimum-norm least squares, alpha must be 0)
-    or 'auto' (pinv when alpha == 0, else the smaller of primal and dual).
+    or 'auto' (pinv when alpha == 0, else the smaller of primal and dual). The solve
+    runs in double precision whatever the input dtype.
     """
+    return _solve_ridge64(
+        H.astype(np.float64, copy=False), Y.astype(np.float64, copy=False), alpha, method
+    ).astype(H.dtype, copy=False)
+
+
+def solve_ridge_with_intercept(H, Y, alpha=0.0, method="auto"):
+    """(B, b) minimising ||H B + b - Y||^2 + alpha ||B||^2: the intercept b is not
+    penalised, so the problem is solved on centred columns."""
+    h_mean, y_mean = H.mean(axis=0), Y.mean(axis=0)
+    coef = solve_ridge(H - h_mean, Y - y_mean, alpha, method)
+    return coef, (y_mean - h_mean @ coef).astype(H.dtype, copy=False)
+
+
+def _solve_ridge64(H, Y, alpha, method):
     n, d = H.shape
     if method == "auto":
         method = "pinv" if alpha == 0 else ("dual" if d > n else "primal")
@@ -65,14 +80,14 @@ class RidgeReadout:
         return self
 
     def fit(self, H, Y):
-        Y = _as_2d(Y)
-        self.reset(H.shape[1], Y.shape[1], np.result_type(H.dtype, np.float64))
+        self.reset(H.shape[1], _as_2d(Y).shape[1])
         return self.partial_fit(H, Y)
 
     def partial_fit(self, H, Y):
-        Y = _as_2d(Y)
+        """Add a chunk to the statistics (kept in double precision) and re-solve."""
+        H, Y = H.astype(np.float64, copy=False), _as_2d(Y).astype(np.float64, copy=False)
         if not hasattr(self, "count_"):
-            self.reset(H.shape[1], Y.shape[1], np.result_type(H.dtype, np.float64))
+            self.reset(H.shape[1], Y.shape[1])
         self.count_ += H.shape[0]
         self.sum_h_ += H.sum(axis=0)
         self.sum_y_ += Y.sum(axis=0)
