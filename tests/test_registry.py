@@ -32,10 +32,11 @@ def test_get_returns_a_new_unfitted_estimator_with_params():
 
 def test_aliases_and_variants():
     assert type(zoo.get("mlp")) is type(zoo.get("ff"))
-    regressor = zoo.get("ff", variant="regressor")
+    regressor = zoo.get("ff", task="regressor")
     assert type(regressor).__name__ == "FFRegressor"
-    with pytest.raises(ValueError, match="variants: regressor"):
-        zoo.get("ff", variant="clusterer")
+    with pytest.raises(ValueError, match="other tasks: regressor"):
+        zoo.get("ff", task="clusterer")
+    assert zoo.get("perceptron", variant="voted").variant == "voted"  # a family's own parameter
 
 
 def test_unknown_name_suggests_the_closest():

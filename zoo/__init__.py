@@ -6,9 +6,10 @@
 """
 
 from .registry import RegistryError, build_registry, import_object
+from .persistence import load, save
 
 __version__ = "0.1.0"
-__all__ = ["get", "list", "info", "register", "unregister", "RegistryError", "__version__"]
+__all__ = ["get", "list", "info", "register", "unregister", "save", "load", "RegistryError", "__version__"]
 
 _registry = None
 
@@ -20,17 +21,17 @@ def _catalogue():
     return _registry
 
 
-def get(name, variant=None, **params):
+def get(name, task=None, **params):
     """A new, unfitted estimator of family ``name`` (or an alias), with ``params`` set.
 
-    ``variant`` picks another task's class where a family has several
-    (e.g. ``zoo.get("elm", variant="regressor")``).
+    ``task`` picks another task's class where a family has several (its registry
+    ``variants``), e.g. ``zoo.get("elm", task="regressor")``.
     """
     entry = _catalogue().entry(name)
-    path = entry.estimator if variant is None else entry.variants.get(variant)
+    path = entry.estimator if task is None else entry.variants.get(task)
     if path is None:
         valid = ", ".join(sorted(entry.variants)) or "none"
-        raise ValueError(f"family {entry.name!r} has no variant {variant!r}; variants: {valid}")
+        raise ValueError(f"family {entry.name!r} has no task {task!r}; other tasks: {valid}")
     estimator_class = import_object(path)
     valid_params = estimator_class().get_params()
     unknown = sorted(set(params) - set(valid_params))

@@ -148,6 +148,7 @@ class ZooClassifierMixin:
 
     def _codes(self, y):
         """Positions of the labels y in ``classes_``; a label outside them raises."""
+        check_classification_targets(y)
         codes = np.searchsorted(self.classes_, y)
         found = self.classes_[np.minimum(codes, len(self.classes_) - 1)] == y
         if not found.all():

@@ -110,6 +110,17 @@ def test_validation_score_function_is_used():
     assert history.validation_scores[-1] >= 0.95
 
 
+def test_pickled_networks_leave_out_the_forward_caches():
+    import pickle
+
+    X, y = _regression(n=50)
+    net = _net()
+    train(net, X, y, mse, SGD(0.1), epochs=2, batch_size=10)
+    copy = pickle.loads(pickle.dumps(net))
+    assert not any(key.startswith("_") for layer in copy.layers for key in vars(layer))
+    assert np.array_equal(copy.predict(X), net.predict(X))
+
+
 def test_predict_in_chunks_equals_one_pass():
     X, _ = _regression(n=100)
     net = _net()

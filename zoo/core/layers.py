@@ -18,11 +18,18 @@ from .initializers import get_initializer, zeros
 
 
 class Layer:
-    """Base class: a layer without parameters passes its shape through."""
+    """Base class: a layer without parameters passes its shape through.
+
+    Attributes whose names start with an underscore are forward-pass caches; they are
+    left out when a layer is saved or pickled.
+    """
 
     def __init__(self):
         self.params = {}
         self.grads = {}
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def build(self, input_shape, rng, dtype):
         self.dtype = dtype
