@@ -169,6 +169,28 @@ class ZooClassifierMixin:
         return self.classes_[codes]
 
 
+class OneHotClassifierMixin(ZooClassifierMixin):
+    """A classifier made from a multi-output model: one output per class fitted to
+    one-hot targets, the prediction its arg-max. The model provides
+    ``_fit_targets(X, T)`` and ``_outputs(X)`` (RBF, ELM and the readout families)."""
+
+    def fit(self, X, y):
+        """Fit the model to one-hot targets of the labels y."""
+        X, y = self._validate(X, y, reset=True)
+        codes = self._encode_labels(y)
+        self._fit_targets(X, one_hot(codes, len(self.classes_), X.dtype))
+        return self
+
+    def decision_function(self, X):
+        """Class scores, shape (n_samples, n_classes); for two classes, the score of
+        classes_[1] minus that of classes_[0]."""
+        return self._binary_scores(self._outputs(X))
+
+    def predict(self, X):
+        """The class with the largest output."""
+        return self._labels_from_scores(self.decision_function(X))
+
+
 def one_hot(codes, n_classes, dtype):
     """Integer class codes as a one-hot matrix."""
     out = np.zeros((codes.shape[0], n_classes), dtype=dtype)

@@ -8,7 +8,7 @@ weights beta solve min ||H beta - T||^2 + alpha ||beta||^2 in closed form (Huang
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 
-from zoo.base import Interval, Options, ZooClassifierMixin, ZooEstimator, check_is_fitted, one_hot
+from zoo.base import Interval, Options, OneHotClassifierMixin, ZooEstimator, check_is_fitted, one_hot
 from zoo.core.activations import get_activation
 from zoo.core.readout import RidgeReadout, solve_ridge
 
@@ -189,7 +189,7 @@ _ATTRIBUTES_DOC = """
 """
 
 
-class ELMClassifier(ClassifierMixin, ZooClassifierMixin, _ELMBase):
+class ELMClassifier(ClassifierMixin, OneHotClassifierMixin, _ELMBase):
     __doc__ = (
         """Extreme learning machine classifier (Huang, Zhu & Siew 2006; Huang et al. 2012).
 
@@ -200,13 +200,6 @@ class ELMClassifier(ClassifierMixin, ZooClassifierMixin, _ELMBase):
         + """    classes_ : ndarray of shape (n_classes,)
     """
     )
-
-    def fit(self, X, y):
-        """Draw the hidden layer and solve the output weights for labelled data."""
-        X, y = self._validate(X, y, reset=True)
-        codes = self._encode_labels(y)
-        self._fit_targets(X, one_hot(codes, len(self.classes_), X.dtype))
-        return self
 
     def partial_fit(self, X, y, classes=None):
         """Add a chunk of labelled data.
@@ -226,15 +219,6 @@ class ELMClassifier(ClassifierMixin, ZooClassifierMixin, _ELMBase):
             self._start_stream(X.shape[1], X.dtype)
         self._partial_fit_targets(X, one_hot(self._codes(y), len(self.classes_), X.dtype))
         return self
-
-    def decision_function(self, X):
-        """Class scores H beta, shape (n_samples, n_classes); for two classes, score of
-        classes_[1] minus score of classes_[0]."""
-        return self._binary_scores(self._outputs(X))
-
-    def predict(self, X):
-        """The class with the largest output."""
-        return self._labels_from_scores(self.decision_function(X))
 
 
 class ELMRegressor(RegressorMixin, _ELMBase):

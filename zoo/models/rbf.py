@@ -12,7 +12,7 @@ from scipy.special import softmax, xlogy
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
 
-from zoo.base import Interval, Options, ZooClassifierMixin, ZooEstimator, check_is_fitted, one_hot
+from zoo.base import Interval, Options, OneHotClassifierMixin, ZooEstimator, check_is_fitted
 from zoo.core.readout import solve_ridge_with_intercept
 
 __all__ = ["RBFClassifier", "RBFRegressor"]
@@ -235,7 +235,7 @@ _ATTRIBUTES_DOC = """
 """
 
 
-class RBFClassifier(ClassifierMixin, ZooClassifierMixin, _RBFBase):
+class RBFClassifier(ClassifierMixin, OneHotClassifierMixin, _RBFBase):
     __doc__ = (
         """Radial basis function network classifier (Broomhead & Lowe 1988; Moody &
     Darken 1989; Poggio & Girosi 1990).
@@ -248,22 +248,6 @@ class RBFClassifier(ClassifierMixin, ZooClassifierMixin, _RBFBase):
         + """    classes_ : ndarray of shape (n_classes,)
     """
     )
-
-    def fit(self, X, y):
-        """Fit centres, widths and output weights to labelled data."""
-        X, y = self._validate(X, y, reset=True)
-        codes = self._encode_labels(y)
-        self._fit_targets(X, one_hot(codes, len(self.classes_), X.dtype))
-        return self
-
-    def decision_function(self, X):
-        """Class scores, shape (n_samples, n_classes); for two classes, score of classes_[1]
-        minus score of classes_[0]."""
-        return self._binary_scores(self._outputs(X))
-
-    def predict(self, X):
-        """The class with the largest output."""
-        return self._labels_from_scores(self.decision_function(X))
 
 
 class RBFRegressor(RegressorMixin, _RBFBase):
