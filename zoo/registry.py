@@ -43,16 +43,26 @@ class Reference(_Strict):
 class Baseline(_Strict):
     estimator: str = Field(pattern=r"^[\w.]+:\w+$")
     params: dict = {}
+    quick_params: dict = {}
     note: str | None = None
 
 
 class Benchmark(_Strict):
+    """What ``zoo bench`` fits: ``params`` (``quick_params`` on top under ``--quick``) on
+    ``dataset``, scored by ``metric`` (a name in ``zoo.bench.metrics.METRICS``).
+    ``task`` picks the class to fit among the entry's ``variants`` (default: its
+    ``estimator``), as ``zoo.get(name, task=...)`` does; ``figure``
+    names a hook ``"module:function"`` drawing the fitted estimator,
+    ``function(estimator, data, figure)``."""
+
     dataset: str
     metric: str
     params: dict = {}
     quick_params: dict = {}
     dataset_options: dict = {}
     preprocess: Literal["none", "standardize", "minmax"] = "none"
+    task: str | None = None
+    figure: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
     baseline: Baseline
 
 
