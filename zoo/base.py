@@ -4,7 +4,9 @@
 hyperparameter validation with messages that name the parameter and the valid
 values, the random generator, the floating-point ``dtype`` and the BLAS thread
 limit. ``ZooClassifierMixin`` adds label encoding. ``NeuralNetEstimator`` adds the
-shared optimizer options and runs ``zoo.core.network.train``.
+shared optimizer options and runs ``zoo.core.network.train``;
+``FeedForwardEstimator`` with its classifier and regressor mixins is the
+dense-network estimator of the feed-forward families.
 """
 
 import contextlib
@@ -14,14 +16,18 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
+from .core.activations import get_activation
 from .core.callbacks import EarlyStopping, ProgressLogger
-from .core.network import train
+from .core.layers import Dense
+from .core.losses import mse, softmax_cross_entropy
+from .core.network import Sequential, train
 from .core.optimizers import OPTIMIZERS, get_optimizer
 from .core.schedules import SCHEDULES, get_schedule
 
@@ -37,6 +43,8 @@ __all__ = [
 
 # Problems this small run fastest on one BLAS thread (see DESIGN.md, "Speed").
 SMALL_PROBLEM_FLOPS = 2e8
+# One scan of the loaded BLAS libraries; threadpool_limits would rescan on every call.
+_THREADPOOLS = ThreadpoolController()
 
 
 class Interval:
@@ -124,7 +132,7 @@ class ZooEstimator(BaseEstimator):
         n_threads = getattr(self, "n_threads", None)
         if n_threads is None and flops_per_step >= SMALL_PROBLEM_FLOPS:
             return contextlib.nullcontext()
-        return threadpool_limits(limits=n_threads or 1, user_api="blas")
+        return _THREADPOOLS.limit(limits=n_threads or 1, user_api="blas")
 
     @classmethod
     def _expected_failed_checks(cls):
@@ -299,3 +307,214 @@ def _split_validation(X, targets, fraction, rng, stratify):
     except ValueError:  # too few samples per class to stratify
         X_tr, X_val, t_tr, t_val = train_test_split(X, targets, test_size=n_val, random_state=rng)
     return X_tr, t_tr, (X_val, t_val)
+
+
+TRAINING_PARAMETERS_DOC = """    schedule : str, default="constant"
+        Learning-rate schedule: "constant", "exponential", "step", "invscaling", "cosine".
+    momentum : float, default=0.9
+        For the momentum and nesterov optimizers.
+    alpha : float, default=1e-4
+        L2 penalty on the weight matrices.
+    batch_size : int or None, default=32
+        Minibatch size; None trains on the full batch.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol, n_iter_no_change : float, int, default=1e-4, 10
+        Stop when the training loss (or the validation score) has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop on its score (accuracy for
+        classifiers, R^2 for regressors) and keep the best weights.
+    validation_fraction : float, default=0.1
+    shuffle : bool, default=True
+    clip_norm : float or None, default=None
+        Bound on the global gradient norm.
+    warm_start : bool, default=False
+    random_state : int, RandomState or None, default=None
+    verbose : bool, default=False
+    dtype : numpy float type, default=np.float32
+    n_threads : int or None, default=None
+        BLAS threads (None: one for small problems).
+
+    Attributes
+    ----------
+    network_ : zoo.core.network.Sequential
+    n_params_ : int
+    loss_curve_ : list of float
+        Mean training loss of every epoch.
+    validation_scores_ : list of float
+        Validation score of every epoch (with early_stopping).
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+"""
+
+# Activations that make sense for hidden units (softmax is an output nonlinearity).
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus")
+
+
+class FeedForwardEstimator(NeuralNetEstimator):
+    """A backprop-trained stack of dense layers with a linear output layer.
+
+    Subclasses implement ``_hidden_layers()``, a list of unbuilt layers. The output
+    layer is linear and starts Glorot-uniform (Glorot & Bengio 2010), the scale meant
+    for a layer without a rectifier.
+    """
+
+    def _hidden_layers(self):
+        raise NotImplementedError
+
+    def _build_network(self, n_features, n_outputs):
+        network = Sequential([*self._hidden_layers(), Dense(n_outputs, init="xavier")])
+        network.build((n_features,), self._rng(), self._float_dtype())
+        return network
+
+    def _can_continue(self, n_features, n_outputs):
+        network = getattr(self, "network_", None)
+        if network is None:
+            return False
+        n_inputs = network.layers[0].params["W"].shape[0]
+        return n_inputs == n_features and network.output_shape == (n_outputs,)
+
+    def _fit_network(self, X, targets, n_outputs, stratify=None):
+        """Train from scratch (or from the current weights with ``warm_start``)."""
+        if not (self.warm_start and self._can_continue(X.shape[1], n_outputs)):
+            # set before training so that a diverged fit keeps its last finite weights
+            self.network_ = self._build_network(X.shape[1], n_outputs)
+            vars(self).pop("optimizer_", None)  # a new network needs a new optimizer state
+        self.n_params_ = self.network_.n_params
+        self._train(X, targets, self._loss, self._validation_score, stratify)
+        return self
+
+    def _partial_fit_network(self, X, targets, n_outputs):
+        """One epoch over (X, targets), continuing the weights and the optimizer state."""
+        if not hasattr(self, "network_"):
+            self.network_ = self._build_network(X.shape[1], n_outputs)
+            self.n_params_ = self.network_.n_params
+        if not hasattr(self, "loss_curve_"):
+            self.loss_curve_, self.n_iter_ = [], 0
+        if not hasattr(self, "optimizer_"):
+            self.optimizer_ = self._make_optimizer(X.shape[0])
+        with self._threads(6.0 * (self.batch_size or X.shape[0]) * self.n_params_):
+            history = train(
+                self.network_,
+                X,
+                targets,
+                self._loss,
+                self.optimizer_,
+                epochs=1,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                # a new shuffle each epoch, still fixed by random_state
+                rng=np.random.default_rng([self._rng().randint(2**31), len(self.loss_curve_)]),
+            )
+        self.loss_curve_ = [*self.loss_curve_, *history.loss_curve]
+        self.n_iter_ += 1
+        return self
+
+    def _forward(self, X):
+        """Network output (logits or regression values) for validated X.
+
+        Inference runs in float64 whatever ``dtype`` trained the weights: float32 BLAS
+        rounds a one-row product differently from a many-row one, and predictions must
+        not depend on how the rows are batched.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False, dtype=np.float64)
+        with self._threads(2.0 * X.shape[0] * self.n_params_):
+            return self.network_.predict(X)
+
+
+class FeedForwardClassifierMixin(ZooClassifierMixin):
+    """Softmax output trained with cross-entropy from the logits (two outputs for two classes)."""
+
+    _loss = staticmethod(softmax_cross_entropy)
+
+    @staticmethod
+    def _validation_score(codes, logits):
+        """Accuracy, the early-stopping score of classifiers."""
+        return np.mean(logits.argmax(axis=1) == codes)
+
+    def fit(self, X, y):
+        """Train on (X, y) for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, y = self._validate(X, y, reset=True)
+        if self.warm_start and hasattr(self, "network_"):
+            self._check_same_classes(np.unique(y), "warm_start")
+        codes = self._encode_labels(y)
+        return self._fit_network(X, codes, len(self.classes_), stratify=codes)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on (X, y); the first call needs ``classes``, all labels there will be."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self._encode_labels(np.asarray(classes))
+        elif classes is not None:
+            self._check_same_classes(np.unique(classes), "partial_fit")
+        X, y = self._validate(X, y, reset=first_call)
+        return self._partial_fit_network(X, self._codes(y), len(self.classes_))
+
+    def _check_same_classes(self, classes, reason):
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"{reason} needs the classes of the previous fit, {self.classes_.tolist()}; "
+                f"got {classes.tolist()}"
+            )
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
+        return get_activation("softmax").forward(self._forward(X))
+
+    def predict(self, X):
+        """The most probable class of each sample."""
+        logits = self._forward(X)
+        return self.classes_[logits.argmax(axis=1)]
+
+
+class FeedForwardRegressorMixin:
+    """Identity output trained with (half) mean squared error."""
+
+    _loss = staticmethod(mse)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @staticmethod
+    def _validation_score(targets, output):
+        """R^2, the early-stopping score of regressors."""
+        return r2_score(targets, output)
+
+    def _targets(self, X, y, reset):
+        X, y = self._validate(X, y, reset=reset, multi_output=True, y_numeric=True)
+        targets = np.asarray(y, dtype=X.dtype).reshape(y.shape[0], -1)
+        return X, targets
+
+    def fit(self, X, y):
+        """Train on (X, y) for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, targets = self._targets(X, y, reset=True)
+        return self._fit_network(X, targets, targets.shape[1])
+
+    def partial_fit(self, X, y):
+        """One epoch on (X, y), continuing from the current weights."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+        X, targets = self._targets(X, y, reset=first_call)
+        if not first_call and targets.shape[1] != self.network_.output_shape[0]:
+            raise ValueError(
+                f"y has {targets.shape[1]} outputs, the network was built for "
+                f"{self.network_.output_shape[0]}"
+            )
+        return self._partial_fit_network(X, targets, targets.shape[1])
+
+    def predict(self, X):
+        """Predicted values: shape (n_samples,) for one output, else (n_samples, n_outputs)."""
+        output = self._forward(X)
+        return output.ravel() if output.shape[1] == 1 else output

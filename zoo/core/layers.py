@@ -196,3 +196,19 @@ class Maxout(Layer):
         np.matmul(self._x.T, dz, out=self.grads["W"])
         np.sum(dz, axis=0, out=self.grads["b"])
         return dz @ self.params["W"].T
+
+
+def dense_stack(sizes, activations, init, batch_norm=False, dropout=0.0):
+    """Hidden layers: for each size, Dense -> [BatchNorm] -> Activation -> [Dropout].
+
+    With batch norm the Dense bias is left out: BatchNorm's beta takes its place.
+    """
+    layers = []
+    for units, activation in zip(sizes, activations):
+        layers.append(Dense(units, init=init, use_bias=not batch_norm))
+        if batch_norm:
+            layers.append(BatchNorm())
+        layers.append(Activation(activation))
+        if dropout:
+            layers.append(Dropout(dropout))
+    return layers

@@ -5,7 +5,7 @@ cross-entropies, so the fused, stable softmax/sigmoid forms are the only forms.
 """
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import expit
 
 from ._choices import choose
 
@@ -27,16 +27,20 @@ def binary_cross_entropy(logits, target):
 def softmax_cross_entropy(logits, target):
     """Softmax + cross-entropy from logits. ``target`` is one-hot (or soft) or integer labels."""
     n = logits.shape[0]
-    log_p = log_softmax(logits, axis=-1)
-    grad = np.exp(log_p)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    grad = np.exp(shifted)
+    total = grad.sum(axis=-1, keepdims=True)
+    grad /= total  # the softmax
+    log_total = np.log(total)  # log p = shifted - log_total
     if target.ndim == logits.ndim - 1:
         index = np.arange(n)
-        value = -log_p[index, target].sum() / n
+        value = (log_total.sum() - shifted[index, target].sum()) / n
         grad[index, target] -= 1
     else:
-        value = -np.sum(target * log_p) / n
+        value = np.sum(target * (log_total - shifted)) / n
         grad -= target
-    return float(value), grad / n
+    grad /= n
+    return float(value), grad
 
 
 def hinge(output, target):

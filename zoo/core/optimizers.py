@@ -5,6 +5,8 @@ Every optimizer takes a learning rate or a schedule (``zoo.core.schedules``), an
 other 1-D parameters) and ``clip_norm``, a bound on the global gradient norm.
 """
 
+import math
+
 import numpy as np
 
 from ._choices import choose
@@ -29,7 +31,9 @@ class Optimizer:
         return self.schedule(self.iterations)
 
     def step(self, params, grads):
-        """Apply one update to ``params`` (a list of arrays) from ``grads``."""
+        """Apply one update to ``params`` (a list of arrays) from ``grads``.
+
+        The gradients may be modified in place (decay, clipping)."""
         grads = self._regularize(params, grads)
         lr = self.schedule(self.iterations)
         self.iterations += 1
@@ -37,13 +41,17 @@ class Optimizer:
             self._update(index, param, grad, lr)
 
     def _regularize(self, params, grads):
+        # Python floats, not numpy float64 scalars: under NEP 50 those would promote
+        # float32 arrays to float64.
         if self.weight_decay:
-            grads = [g + self.weight_decay * p if p.ndim > 1 else g for p, g in zip(params, grads)]
+            for param, grad in zip(params, grads):
+                if param.ndim > 1:
+                    grad += self.weight_decay * param
         if self.clip_norm is not None:
-            norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
             if norm > self.clip_norm:
-                scale = self.clip_norm / norm
-                grads = [g * scale for g in grads]
+                for grad in grads:
+                    grad *= self.clip_norm / norm
         return grads
 
     def _slot(self, index, name, like):
@@ -123,15 +131,23 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def _update(self, index, param, grad, lr):
-        m = self._slot(index, "m", param)
-        v = self._slot(index, "v", param)
+        m, v = self._slot(index, "m", param), self._slot(index, "v", param)
+        scratch = self._slot(index, "scratch", param)
+        # lr * m_hat / (sqrt(v_hat) + eps), with both bias corrections folded into scalars
+        correction = math.sqrt(1 - self.beta2**self.iterations)
+        step_size = lr * correction / (1 - self.beta1**self.iterations)
         m *= self.beta1
-        m += (1 - self.beta1) * grad
+        np.multiply(grad, 1 - self.beta1, out=scratch)
+        m += scratch
         v *= self.beta2
-        v += (1 - self.beta2) * grad * grad
-        t = self.iterations
-        step_size = lr * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
-        param -= step_size * m / (np.sqrt(v) + self.eps * np.sqrt(1 - self.beta2**t))
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - self.beta2
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch += self.eps * correction
+        np.divide(m, scratch, out=scratch)
+        scratch *= step_size
+        param -= scratch
 
 
 OPTIMIZERS = {
