@@ -426,7 +426,66 @@ def _zen(rng, max_chars, test_size):
     return _characters(codecs.decode(this.s, "rot13"), max_chars, test_size)
 
 
+def jittered_templates(
+    n_samples,
+    n_templates=2,
+    n_inputs=1,
+    duration_ms=500,
+    rate_hz=20.0,
+    jitter_ms=4.0,
+    random_state=None,
+    dt=1.0,
+):
+    """Spike-train classification data after Maass et al. (2002): ``n_templates``
+    Poisson spike trains (``n_inputs`` channels at ``rate_hz``), and ``n_samples``
+    noisy copies of them whose every spike is moved by Gaussian jitter of standard
+    deviation ``jitter_ms`` (kept inside the trial). Templates are assigned in turn and
+    shuffled. Returns (X, y, templates): X binary of shape (n_samples, n_steps,
+    n_inputs) with n_steps = duration_ms / dt, y the template index, templates the spike
+    times (a list per template of a list per channel, ms).
+    """
+    rng = check_random_state(random_state)
+    n_steps = int(round(duration_ms / dt))
+    templates = [
+        [
+            np.sort(rng.uniform(0, duration_ms, rng.poisson(rate_hz * duration_ms / 1000.0)))
+            for _ in range(n_inputs)
+        ]
+        for _ in range(n_templates)
+    ]
+    y = rng.permutation(np.arange(n_samples) % n_templates)
+    X = np.zeros((n_samples, n_steps, n_inputs))
+    for sample, label in enumerate(y):
+        for channel, times in enumerate(templates[label]):
+            moved = np.clip(
+                times + jitter_ms * rng.standard_normal(times.size), 0, duration_ms - 1e-9
+            )
+            X[sample, (moved / dt).astype(int), channel] = 1.0
+    return X, y, templates
+
+
+
+def _spike_templates(rng, n_samples, n_templates, n_inputs, duration_ms, rate_hz, jitter_ms,
+                     test_size):
+    """Jittered Poisson spike-train templates (Maass, Natschlager & Markram 2002).
+    With one input channel X is 2-D (n_samples, n_steps) of 1 ms bins."""
+    X, y, templates = jittered_templates(
+        _check_int("n_samples", n_samples, 4),
+        _check_int("n_templates", n_templates, 2),
+        _check_int("n_inputs", n_inputs, 1),
+        _check_real("duration_ms", duration_ms, 1),
+        _check_real("rate_hz", rate_hz, 0),
+        _check_real("jitter_ms", jitter_ms, 0),
+        rng,
+    )
+    if X.shape[2] == 1:
+        X = X[:, :, 0]
+    (X_train, y_train), (X_test, y_test) = _random_split(rng, test_size, X, y, stratify=True)
+    return X_train, X_test, y_train, y_test, {"templates": templates}
+
+
 _GENERATORS = {
+    "spike_templates": _spike_templates,
     "digits": _digits,
     "iris": _iris,
     "wine": _wine,

@@ -1,0 +1,298 @@
+"""Echo state networks: Mackey-Glass one-step and free-running accuracy (Jaeger & Haas
+2004), the exact spectral radius, the echo state property, the ridge readout (normal
+equations, exact partial_fit), sequence classification, bad input and persistence."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import RidgeClassifier
+
+import zoo
+import zoo.datasets
+from zoo.models.esn import ESNClassifier, ESNRegressor, forecast_figure, series_nrmse
+
+ESN_ENTRY = {
+    "name": "esn",
+    "cell": "ESN",
+    "title": "Echo State Network",
+    "group": "reservoir",
+    "estimator": "zoo.models.esn:ESNRegressor",
+    "variants": {"classifier": "zoo.models.esn:ESNClassifier"},
+    "tasks": ["regressor", "classifier", "generator"],
+    "references": [{"authors": "Jaeger", "year": 2001, "title": "The echo state approach"}],
+}
+
+
+def nrmse(predicted, truth):
+    return np.sqrt(np.mean((np.asarray(predicted) - truth) ** 2)) / np.std(truth)
+
+
+@pytest.fixture(scope="module")
+def mackey_glass():
+    return zoo.datasets.load("mackey_glass")
+
+
+@pytest.fixture(scope="module")
+def mg_esn(mackey_glass):
+    """500 units, leak 0.3 (Jaeger et al. 2007), 100 washout steps, ridge 1e-8."""
+    esn = ESNRegressor(
+        500, spectral_radius=0.9, leak_rate=0.3, washout=100, alpha=1e-8, random_state=0
+    )
+    return esn.fit(mackey_glass.X_train, mackey_glass.y_train)
+
+
+def test_mackey_glass_one_step_nrmse(mg_esn, mackey_glass):
+    predicted = mg_esn.predict(mackey_glass.X_test, initial_state="fit")
+    assert predicted.shape == mackey_glass.y_test.shape
+    assert nrmse(predicted, mackey_glass.y_test) < 2e-3
+    # the benchmark metric runs the whole series in one pass: the same numbers
+    assert series_nrmse(mg_esn, mackey_glass) == pytest.approx(
+        nrmse(predicted, mackey_glass.y_test), rel=1e-6
+    )
+
+
+def test_mackey_glass_closed_loop(mg_esn, mackey_glass):
+    generated = mg_esn.generate(500)
+    truth = mackey_glass.X_test[:, 0]
+    assert generated.shape == (500,)
+    assert nrmse(generated[:84], truth[:84]) < 0.05
+    # bounded: stays within the attractor's range widened by half its width
+    low, high = truth.min(), truth.max()
+    assert np.all(np.isfinite(generated))
+    assert np.all((generated > low - 0.5 * (high - low)) & (generated < high + 0.5 * (high - low)))
+
+
+def test_generate_from_warmup_series_matches_continuation(mg_esn, mackey_glass):
+    """Warming up on the training series from the zero state is the fitted run."""
+    from_fit = mg_esn.generate(20)
+    from_warmup = mg_esn.generate(20, mackey_glass.X_train)
+    np.testing.assert_allclose(from_warmup, from_fit, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_reservoir, radius", [(50, 0.95), (350, 1.25)])
+def test_exact_spectral_radius(n_reservoir, radius):
+    """Dense LAPACK path (50 units) and ARPACK path (350 units), checked densely."""
+    esn = ESNRegressor(n_reservoir, spectral_radius=radius, density=0.1, random_state=1)
+    esn.fit(np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30))
+    eigenvalues = np.linalg.eigvals(esn.reservoir_matrix().toarray())
+    assert abs(np.abs(eigenvalues).max() - radius) < 1e-10
+
+
+def test_echo_state_property():
+    """rho = 0.9, a = 1: two different initial states driven by the same input converge."""
+    rng = np.random.default_rng(0)
+    esn = ESNRegressor(200, spectral_radius=0.9, leak_rate=1.0, random_state=0)
+    u = rng.uniform(-1, 1, size=(600, 1))
+    esn.fit(u, np.roll(u[:, 0], -1))
+    start = rng.uniform(-1, 1, 200)
+    first = esn.reservoir_states(u, initial_state=None)
+    second = esn.reservoir_states(u, initial_state=start)
+    distance = np.linalg.norm(first - second, axis=1)
+    assert distance[0] > 0.1
+    assert distance[499] < 1e-6
+    assert distance[499] < 1e-4 * distance[9]
+
+
+def test_readout_solves_the_ridge_normal_equations():
+    """(H_c^T H_c + alpha I) W = H_c^T Y_c on the centred post-washout features [u; x]."""
+    rng = np.random.default_rng(2)
+    U = rng.normal(size=(3, 60, 2))
+    Y = np.stack([U[:, :, 0] * U[:, :, 1], np.roll(U[:, :, 0], 2, axis=1)], axis=-1)
+    esn = ESNRegressor(40, washout=10, alpha=1e-3, random_state=0).fit(U, Y)
+    states = esn.reservoir_states(U)
+    H = np.concatenate([U, states], axis=-1)[:, 10:].reshape(-1, 42)
+    T = Y[:, 10:].reshape(-1, 2)
+    Hc, Tc = H - H.mean(axis=0), T - T.mean(axis=0)
+    residual = (Hc.T @ Hc + 1e-3 * np.eye(42)) @ esn.coef_ - Hc.T @ Tc
+    assert np.abs(residual).max() < 1e-8 * np.abs(Hc.T @ Tc).max()
+    np.testing.assert_allclose(esn.intercept_, T.mean(axis=0) - H.mean(axis=0) @ esn.coef_)
+
+
+def test_partial_fit_on_chunks_equals_fit():
+    rng = np.random.default_rng(3)
+    U = rng.normal(size=(4, 50, 1))
+    Y = np.tanh(np.cumsum(U[:, :, 0], axis=1) / 5)
+    whole = ESNRegressor(60, washout=5, random_state=0).fit(U, Y)
+    chunked = ESNRegressor(60, washout=5, random_state=0)
+    chunked.partial_fit(U[:1], Y[:1]).partial_fit(U[1:3], Y[1:3]).partial_fit(U[3:], Y[3:])
+    np.testing.assert_allclose(chunked.coef_, whole.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(chunked.predict(U), whole.predict(U), rtol=1e-7, atol=1e-10)
+    assert whole.predict(U).shape == (4, 50)
+
+
+def test_same_seed_same_reservoir_and_predictions(mackey_glass):
+    X, y = mackey_glass.X_train[:300], mackey_glass.y_train[:300]
+    a = ESNRegressor(80, noise=1e-3, random_state=7).fit(X, y)
+    b = ESNRegressor(80, noise=1e-3, random_state=7).fit(X, y)
+    c = ESNRegressor(80, noise=1e-3, random_state=8).fit(X, y)
+    np.testing.assert_array_equal(a.reservoir_data_, b.reservoir_data_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert not np.array_equal(a.input_weights_, c.input_weights_)
+
+
+def test_output_feedback_teacher_forced_fit(mackey_glass):
+    """With output feedback the fit is teacher-forced (with state noise, which keeps the
+    readout from leaning on the feedback, equal to the input while teacher-forced) and
+    both the input-driven and the free run track the series."""
+    esn = ESNRegressor(
+        300,
+        spectral_radius=0.9,
+        leak_rate=0.3,
+        washout=100,
+        alpha=1e-8,
+        output_feedback=True,
+        feedback_scaling=0.5,
+        noise=1e-4,
+        random_state=0,
+    ).fit(mackey_glass.X_train, mackey_glass.y_train)
+    assert esn.feedback_weights_.shape == (1, 300)
+    one_step = esn.predict(mackey_glass.X_test, initial_state="fit")
+    assert nrmse(one_step, mackey_glass.y_test) < 1e-2
+    generated = esn.generate(84)
+    assert nrmse(generated, mackey_glass.X_test[:84, 0]) < 0.1
+
+
+def sine_classes(n_sequences, rng, n_steps=40):
+    """Two classes: sines of 0.05 or 0.07 cycles per step, random phase, noise 0.3."""
+    y = rng.integers(0, 2, n_sequences)
+    frequency = np.where(y == 0, 0.05, 0.07)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, (n_sequences, 1))
+    X = np.sin(2 * np.pi * frequency * np.arange(n_steps) + phase)
+    return X + 0.3 * rng.standard_normal(X.shape), np.where(y == 0, "slow", "fast")
+
+
+def test_classifier_sine_frequencies():
+    rng = np.random.default_rng(0)
+    X, y = sine_classes(200, rng)
+    X_test, y_test = sine_classes(400, rng)
+    esn = ESNClassifier(100, random_state=0).fit(X, y)
+    assert esn.score(X_test, y_test) >= 0.95
+    # the phase is random: a linear model of the raw samples is near chance
+    assert RidgeClassifier().fit(X, y).score(X_test, y_test) < 0.7
+    # the same sequences as 3-D input (one channel) give the same predictions
+    np.testing.assert_array_equal(esn.predict(X_test[:, :, None]), esn.predict(X_test))
+    assert esn.decision_function(X_test).shape == (400,)
+
+
+def test_classifier_partial_fit_equals_fit():
+    rng = np.random.default_rng(1)
+    X, y = sine_classes(60, rng)
+    whole = ESNClassifier(50, random_state=0).fit(X, y)
+    chunked = ESNClassifier(50, random_state=0).partial_fit(
+        X[:25], y[:25], classes=["fast", "slow"]
+    )
+    chunked.partial_fit(X[25:], y[25:])
+    np.testing.assert_allclose(chunked.coef_, whole.coef_, rtol=1e-7, atol=1e-10)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"spectral_radius": -0.5}, "spectral_radius"),
+        ({"leak_rate": 0.0}, "leak_rate"),
+        ({"density": 0.0}, "density"),
+        ({"washout": -1}, "washout"),
+        ({"include_input": "yes"}, "include_input"),
+        ({"output_feedback": 1}, "output_feedback"),
+        ({"alpha": -1.0}, "alpha"),
+    ],
+)
+def test_invalid_hyperparameters(params, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        ESNRegressor(**params).fit(np.zeros((20, 1)), np.zeros(20))
+
+
+def test_invalid_classifier_hyperparameter():
+    with pytest.raises(ValueError, match="state_readout"):
+        ESNClassifier(state_readout="max").fit(np.zeros((4, 5)), [0, 1, 0, 1])
+
+
+def test_bad_inputs_regressor():
+    X, y = np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30)
+    esn = ESNRegressor(20, random_state=0)
+    with pytest.raises(NotFittedError):
+        esn.predict(X)
+    with pytest.raises(NotFittedError):
+        esn.generate(5)
+    with pytest.raises(ValueError, match="NaN"):
+        esn.fit(np.where(X > 1.5, np.nan, X), y)
+    with pytest.raises(ValueError, match="washout"):
+        ESNRegressor(20, washout=30).fit(X, y)
+    with pytest.raises(ValueError, match="y must have shape"):
+        esn.fit(X.reshape(3, 10, 2), np.zeros((3, 9)))
+    esn.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        esn.predict(X[:, :1])
+    with pytest.raises(ValueError, match="features"):
+        esn.predict(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match="infinity|NaN"):
+        esn.predict(np.full((3, 2), np.inf))
+    with pytest.raises(ValueError, match="initial_state"):
+        esn.predict(X, initial_state=np.zeros(3))
+    with pytest.raises(ValueError, match="next-step"):
+        esn.generate(5)  # 2 input features, 1 output
+    with pytest.raises(ValueError, match="outputs"):
+        esn.partial_fit(X, np.zeros((30, 2)))
+
+
+def test_bad_inputs_generate():
+    esn = ESNRegressor(20, random_state=0).fit(np.zeros((30, 1)) + 0.1, np.zeros(30))
+    with pytest.raises(ValueError, match="n_steps"):
+        esn.generate(0)
+    with pytest.raises(ValueError, match="features"):
+        esn.generate(5, np.zeros((10, 2)))
+
+
+def test_bad_inputs_classifier():
+    X = np.random.default_rng(0).normal(size=(10, 6))
+    with pytest.raises(ValueError, match="one class"):
+        ESNClassifier(20).fit(X, np.zeros(10))
+    with pytest.raises(ValueError, match="classes must be passed"):
+        ESNClassifier(20).partial_fit(X, np.arange(10) % 2)
+    esn = ESNClassifier(20, random_state=0).fit(X, np.arange(10) % 2)
+    with pytest.raises(ValueError, match="features"):
+        esn.predict(X[:, :4])
+    with pytest.raises(ValueError, match="NaN"):
+        esn.predict(np.full((2, 6), np.nan))
+    with pytest.raises(ValueError, match="not among the classes"):
+        esn.partial_fit(X, np.arange(10) % 3)
+
+
+# ---------------------------------------------------------------- persistence, figure
+
+
+@pytest.fixture
+def registered():
+    added = "esn" not in zoo.list()
+    if added:
+        zoo.register(ESN_ENTRY)
+    yield
+    if added:
+        zoo.unregister("esn")
+
+
+def test_save_load_round_trip(registered, tmp_path, mackey_glass):
+    X, y = mackey_glass.X_train[:400], mackey_glass.y_train[:400]
+    esn = ESNRegressor(60, output_feedback=True, random_state=0).fit(X, y)
+    zoo.save(esn, tmp_path / "esn.npz")
+    loaded = zoo.load(tmp_path / "esn.npz")
+    np.testing.assert_array_equal(loaded.predict(X), esn.predict(X))
+    np.testing.assert_array_equal(loaded.generate(30), esn.generate(30))
+    classifier = ESNClassifier(30, random_state=0).fit(
+        np.sin(np.arange(40.0)).reshape(8, 5), [0, 1] * 4
+    )
+    zoo.save(classifier, tmp_path / "esn_classifier.npz")
+    np.testing.assert_array_equal(
+        zoo.load(tmp_path / "esn_classifier.npz").decision_function(np.ones((3, 5))),
+        classifier.decision_function(np.ones((3, 5))),
+    )
+
+
+def test_forecast_figure(mg_esn, mackey_glass):
+    figure_module = pytest.importorskip("matplotlib.figure")
+    figure = figure_module.Figure()
+    forecast_figure(mg_esn, mackey_glass, figure, n_steps=100)
+    assert len(figure.axes) == 1 and len(figure.axes[0].lines) >= 2

@@ -1,0 +1,539 @@
+"""Recurrent layers with backpropagation through time: SimpleRNN (Elman), JordanRNN,
+LSTM, GRU.
+
+Every layer reads sequences ``x`` of shape ``(n_samples, n_steps, n_features)`` and
+follows the layer protocol of ``zoo.core.layers`` (build / forward / backward,
+``params`` / ``grads``). Parameters, for ``G`` gate blocks of ``units`` each:
+
+* ``W`` ``(n_features, G * units)`` input weights, Glorot uniform;
+* ``U`` ``(units, G * units)`` recurrent weights, each ``units x units`` block
+  orthogonal (Saxe et al. 2014);
+* ``b`` ``(G * units,)`` biases.
+
+The gates are fused: the input projection of all steps is one matmul before the
+loop, and each step does one recurrent matmul ``h_{t-1} U`` (two for the GRU
+without ``reset_after``, whose candidate needs ``r * h_{t-1}`` first). The loop runs
+over time steps only, vectorised over the batch, time-major internally.
+
+``forward(x, training=False, mask=None, initial_state=None)``:
+
+* ``initial_state``: a tuple of ``(n_samples, units)`` arrays, ``(h0,)`` or, for the
+  LSTM, ``(h0, c0)`` (a bare array is read as ``(h0,)``); zeros by default. After the
+  pass ``final_state`` holds the same tuple at the last step, and after ``backward``
+  ``initial_state_grad`` the gradient with respect to the initial state.
+* ``mask``: ``(n_samples, n_steps)``, 1 for real steps and 0 for padding. A masked
+  step carries every state through unchanged (h_t = h_{t-1}, c_t = c_{t-1}) and
+  emits zeros in the output sequence, so the last state (the output without
+  ``return_sequences``) is the state after the last real step, whatever the padding
+  side.
+* Output: ``(n_samples, n_steps, units)`` with ``return_sequences``, else the last
+  hidden state ``(n_samples, units)`` (for ``JordanRNN``, whose state is its output,
+  ``n_outputs`` instead of ``units``).
+
+Truncation (``bptt_steps = k``): the sequence is cut into chunks of ``k`` steps,
+``[0, k), [k, 2k), ...``, and the state entering a chunk from the one before is
+treated as a constant in the backward pass (a stop-gradient on h_{jk-1} and
+c_{jk-1} for j >= 1), as when the chunks are fed one after the other with the
+state detached between them. Within a chunk the gradient is exact; the gradient
+with respect to the initial state flows only through the first chunk. ``k >= n_steps``
+is full BPTT (Werbos 1990).
+"""
+
+import numpy as np
+
+from .activations import get_activation
+from .initializers import get_initializer, orthogonal, zeros
+from .layers import Layer
+
+
+def _sigmoid(z, out):
+    """The logistic function as 0.5 + 0.5 tanh(z / 2): exact, overflow-free, and in
+    float32 several times faster than scipy's expit."""
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+class Recurrent(Layer):
+    """Shared machinery of the recurrent layers: shapes, states, masks, truncation,
+    the fused input projection and the parameter gradients it feeds."""
+
+    n_gates = 1
+    n_states = 1
+
+    def __init__(self, units, return_sequences=False, bptt_steps=None, init="glorot_uniform",
+                 recurrent_init="orthogonal"):
+        super().__init__()
+        if bptt_steps is not None and bptt_steps < 1:
+            raise ValueError(f"bptt_steps must be None or >= 1, got {bptt_steps}")
+        self.units, self.return_sequences, self.bptt_steps = units, return_sequences, bptt_steps
+        self.init, self.recurrent_init = init, recurrent_init
+
+    def build(self, input_shape, rng, dtype):
+        self.dtype = dtype
+        n_steps, n_in = input_shape
+        width = self.n_gates * self.units
+        self._add_param("W", get_initializer(self.init)((n_in, width), rng, dtype))
+        self._add_param("U", self._recurrent_weights(rng, dtype))
+        self._add_param("b", self._initial_bias(dtype))
+        self._build_extra(rng, dtype)
+        size = self.state_size
+        return (n_steps, size) if self.return_sequences else (size,)
+
+    @property
+    def state_size(self):
+        """Width of the state fed back and of the output: ``units``."""
+        return self.units
+
+    def _recurrent_weights(self, rng, dtype):
+        make = get_initializer(self.recurrent_init)
+        if make is orthogonal:  # each gate block orthogonal on its own
+            blocks = [make((self.units, self.units), rng, dtype) for _ in range(self.n_gates)]
+            return np.concatenate(blocks, axis=1)
+        return make((self.units, self.n_gates * self.units), rng, dtype)
+
+    def _initial_bias(self, dtype):
+        return zeros((self.n_gates * self.units,), dtype=dtype)
+
+    def _build_extra(self, rng, dtype):
+        """Cell-specific parameters (peepholes, the reset-after bias, Jordan's output)."""
+
+    @property
+    def final_state(self):
+        """The state after the last step of the latest forward pass, a tuple of arrays."""
+        return self._final_state
+
+    @property
+    def initial_state_grad(self):
+        """Gradient with respect to the initial state, from the latest backward pass."""
+        return self._initial_grad
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        n, n_steps, n_in = x.shape
+        dtype = np.result_type(x.dtype, self.params["W"].dtype)
+        # time-major copy: each step's slice is contiguous
+        self._x = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(-1, n_in)
+        Z = (self._x @ self.params["W"]).reshape(n_steps, n, -1)
+        Z += self.params["b"]
+        self._mask = None if mask is None else self._time_major_mask(mask, n, n_steps, dtype)
+        self._shape = (n, n_steps, n_in)
+        H = self._run(Z, self._states(initial_state, n, dtype))
+        if not self.return_sequences:
+            return H[-1]
+        out = H[1:] if self._mask is None else H[1:] * self._mask
+        return out.transpose(1, 0, 2)
+
+    def backward(self, dy):
+        n, n_steps, n_in = self._shape
+        dH = np.zeros((n_steps, n, self.state_size), dtype=dy.dtype)
+        if self.return_sequences:
+            dH[...] = dy.transpose(1, 0, 2)
+            if self._mask is not None:
+                dH *= self._mask
+        else:
+            dH[-1] = dy
+        dZ = self._run_backward(dH)
+        dZ2 = dZ.reshape(n_steps * n, -1)
+        np.matmul(self._x.T, dZ2, out=self.grads["W"])
+        np.sum(dZ2, axis=0, out=self.grads["b"])
+        dx = (dZ2 @ self.params["W"].T).reshape(n_steps, n, n_in)
+        return dx.transpose(1, 0, 2)
+
+    def _states(self, initial_state, n, dtype):
+        if initial_state is None:
+            size = self.state_size
+            return tuple(np.zeros((n, size), dtype=dtype) for _ in range(self.n_states))
+        if isinstance(initial_state, np.ndarray):
+            initial_state = (initial_state,)
+        if len(initial_state) != self.n_states:
+            raise ValueError(
+                f"{type(self).__name__} takes {self.n_states} initial state array(s), "
+                f"got {len(initial_state)}"
+            )
+        for state in initial_state:
+            if np.shape(state) != (n, self.state_size):
+                raise ValueError(
+                    f"initial state must have shape {(n, self.state_size)}, got {np.shape(state)}"
+                )
+        return tuple(np.asarray(state, dtype=dtype) for state in initial_state)
+
+    @staticmethod
+    def _time_major_mask(mask, n, n_steps, dtype):
+        mask = np.asarray(mask)
+        if mask.shape != (n, n_steps):
+            raise ValueError(f"mask must have shape {(n, n_steps)}, got {mask.shape}")
+        return np.ascontiguousarray(mask.T, dtype=dtype)[:, :, None]
+
+    def _cut(self, t):
+        """Whether the gradient stops between steps t - 1 and t (truncated BPTT)."""
+        return self.bptt_steps is not None and t > 0 and t % self.bptt_steps == 0
+
+    def _carry(self, new, old, t):
+        """The state after step t: the new one, or the old one at a masked step."""
+        if self._mask is None:
+            return new
+        return old + self._mask[t] * (new - old)
+
+    def _split_by_mask(self, grad, t):
+        """(part reaching the cell, part carried to the previous state) of a state gradient."""
+        if self._mask is None:
+            return grad, None
+        through = grad * self._mask[t]
+        return through, grad - through
+
+    def _recurrent_weight_grad(self, states, dZ):
+        """dU = sum_t h_{t-1}^T dz_t as one matmul over all steps."""
+        n_steps, n, width = dZ.shape
+        previous = states[:-1].reshape(-1, states.shape[-1])
+        np.matmul(previous.T, dZ.reshape(-1, width), out=self.grads["U"])
+
+
+class SimpleRNN(Recurrent):
+    """Elman (1990) network layer: h_t = f(x_t W + h_{t-1} U + b), f = tanh or ReLU.
+
+    Parameters: ``units``, ``activation`` ("tanh" or "relu"), ``return_sequences``,
+    ``bptt_steps``, ``init``, ``recurrent_init`` (see the module docstring).
+    """
+
+    def __init__(self, units, activation="tanh", **options):
+        super().__init__(units, **options)
+        if activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
+        self.activation = activation
+
+    def _run(self, Z, states):
+        n_steps, n, _ = Z.shape
+        f = get_activation(self.activation)
+        H = np.empty((n_steps + 1, n, self.units), dtype=Z.dtype)
+        H[0] = states[0]
+        self._A, self._F = Z, np.empty_like(Z)  # pre-activations, cell outputs
+        for t in range(n_steps):
+            Z[t] += H[t] @ self.params["U"]
+            self._F[t] = f.forward(Z[t])
+            H[t + 1] = self._carry(self._F[t], H[t], t)
+        self._H, self._final_state = H, (H[-1],)
+        return H
+
+    def _run_backward(self, dH):
+        f = get_activation(self.activation)
+        U_T = self.params["U"].T
+        dZ = np.empty_like(dH)
+        dh_next = np.zeros_like(dH[0])
+        for t in reversed(range(dH.shape[0])):
+            dh, carried = self._split_by_mask(dh_next + dH[t], t)
+            dZ[t] = f.backward(self._A[t], self._F[t], dh)
+            dh_prev = dZ[t] @ U_T
+            if carried is not None:
+                dh_prev += carried
+            dh_next = np.zeros_like(dh_prev) if self._cut(t) else dh_prev
+        self._initial_grad = (dh_prev,)
+        self._recurrent_weight_grad(self._H, dZ)
+        return dZ
+
+
+class JordanRNN(Recurrent):
+    """Jordan (1986) network layer: the output, not the hidden state, is fed back,
+
+        h_t = f(x_t W + y_{t-1} U + b),   y_t = h_t V + c,
+
+    with f = tanh or ReLU and a linear output of ``n_outputs`` units (the layer is its
+    own output layer). Parameters W, U ``(n_outputs, units)``, b, V ``(units,
+    n_outputs)``, c; all weights Glorot uniform. The state is (y,); a masked step
+    carries y and emits zeros.
+    Jordan's state units also decayed onto themselves (s_t = mu s_{t-1} + y_{t-1});
+    here mu = 0, the output of the last step alone.
+    """
+
+    def __init__(self, units, n_outputs, activation="tanh", **options):
+        super().__init__(units, **options)
+        if activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
+        self.n_outputs, self.activation = n_outputs, activation
+
+    @property
+    def state_size(self):
+        return self.n_outputs
+
+    def _recurrent_weights(self, rng, dtype):
+        return get_initializer(self.init)((self.n_outputs, self.units), rng, dtype)
+
+    def _build_extra(self, rng, dtype):
+        self._add_param("V", get_initializer(self.init)((self.units, self.n_outputs), rng, dtype))
+        self._add_param("c", zeros((self.n_outputs,), dtype=dtype))
+
+    def _run(self, Z, states):
+        n_steps, n, _ = Z.shape
+        f = get_activation(self.activation)
+        Y = np.empty((n_steps + 1, n, self.n_outputs), dtype=Z.dtype)
+        Y[0] = states[0]
+        self._A, self._F = Z, np.empty_like(Z)  # pre-activations, hidden units
+        for t in range(n_steps):
+            Z[t] += Y[t] @ self.params["U"]
+            self._F[t] = f.forward(Z[t])
+            Y[t + 1] = self._carry(self._F[t] @ self.params["V"] + self.params["c"], Y[t], t)
+        self._Y, self._final_state = Y, (Y[-1],)
+        return Y
+
+    def _run_backward(self, dH):
+        f = get_activation(self.activation)
+        U_T, V_T = self.params["U"].T, self.params["V"].T
+        dZ = np.empty_like(self._A)
+        dY = np.empty_like(dH)  # gradient reaching each step's output y_t
+        dy_next = np.zeros_like(dH[0])
+        for t in reversed(range(dH.shape[0])):
+            dY[t], carried = self._split_by_mask(dy_next + dH[t], t)
+            dZ[t] = f.backward(self._A[t], self._F[t], dY[t] @ V_T)
+            dy_prev = dZ[t] @ U_T
+            if carried is not None:
+                dy_prev += carried
+            dy_next = np.zeros_like(dy_prev) if self._cut(t) else dy_prev
+        self._initial_grad = (dy_prev,)
+        self._recurrent_weight_grad(self._Y, dZ)
+        hidden, dY2 = self._F.reshape(-1, self.units), dY.reshape(-1, self.n_outputs)
+        np.matmul(hidden.T, dY2, out=self.grads["V"])
+        np.sum(dY2, axis=0, out=self.grads["c"])
+        return dZ
+
+
+class LSTM(Recurrent):
+    """Long short-term memory layer (Hochreiter & Schmidhuber 1997; forget gate: Gers,
+    Schmidhuber & Cummins 2000; peepholes: Gers & Schmidhuber 2000).
+
+    Gate blocks in ``W``, ``U``, ``b``: i, f, o, g (i, o, g without the forget gate)::
+
+        i = sigma(z_i + p_i * c_{t-1}),  f = sigma(z_f + p_f * c_{t-1}),  g = tanh(z_g)
+        c_t = f * c_{t-1} + i * g        (c_t = c_{t-1} + i * g without the forget gate)
+        o = sigma(z_o + p_o * c_t),      h_t = o * tanh(c_t)
+
+    with z = x_t W + h_{t-1} U + b; the peephole terms only with ``peepholes=True``
+    (parameter ``P``, the diagonal peephole weights p_i, p_f, p_o stacked; p_f is absent
+    without the forget gate). The forget-gate bias starts at ``forget_bias``
+    (Jozefowicz et al. 2015: 1). State: (h, c).
+    """
+
+    n_states = 2
+
+    def __init__(self, units, forget_gate=True, forget_bias=1.0, peepholes=False, **options):
+        super().__init__(units, **options)
+        self.forget_gate, self.forget_bias, self.peepholes = forget_gate, forget_bias, peepholes
+        self.n_gates = 4 if forget_gate else 3
+
+    def _blocks(self):
+        """Column slices of the gates i, f (None without a forget gate), o, g."""
+        u = self.units
+        names = ("i", "f", "o", "g") if self.forget_gate else ("i", "o", "g")
+        blocks = {name: slice(k * u, (k + 1) * u) for k, name in enumerate(names)}
+        return blocks["i"], blocks.get("f"), blocks["o"], blocks["g"]
+
+    def _initial_bias(self, dtype):
+        b = zeros((self.n_gates * self.units,), dtype=dtype)
+        if self.forget_gate:
+            b[self._blocks()[1]] = self.forget_bias
+        return b
+
+    def _build_extra(self, rng, dtype):
+        if self.peepholes:
+            self._add_param("P", zeros(((self.n_gates - 1) * self.units,), dtype=dtype))
+
+    def _peephole(self, gate):
+        """The peephole weights of gate "i", "f" or "o"."""
+        u, order = self.units, ("i", "f", "o") if self.forget_gate else ("i", "o")
+        k = order.index(gate)
+        return self.params["P"][k * u : (k + 1) * u]
+
+    def _run(self, Z, states):
+        n_steps, n, _ = Z.shape
+        i_, f_, o_, g_ = self._blocks()
+        # i, f (and o, whose peephole needs c_t first) squashed in one call
+        sig_in = slice(0, o_.start if self.peepholes else o_.stop)
+        H = np.empty((n_steps + 1, n, self.units), dtype=Z.dtype)
+        C = np.empty_like(H)
+        H[0], C[0] = states
+        tanh_c = np.empty((n_steps, n, self.units), dtype=Z.dtype)
+        U = self.params["U"]
+        for t in range(n_steps):
+            z = Z[t]
+            z += H[t] @ U
+            if self.peepholes:
+                z[:, i_] += self._peephole("i") * C[t]
+                if self.forget_gate:
+                    z[:, f_] += self._peephole("f") * C[t]
+            _sigmoid(z[:, sig_in], out=z[:, sig_in])
+            np.tanh(z[:, g_], out=z[:, g_])
+            c = z[:, i_] * z[:, g_]
+            c += z[:, f_] * C[t] if self.forget_gate else C[t]
+            if self.peepholes:
+                z[:, o_] += self._peephole("o") * c
+                _sigmoid(z[:, o_], out=z[:, o_])
+            np.tanh(c, out=tanh_c[t])
+            C[t + 1] = self._carry(c, C[t], t)
+            H[t + 1] = self._carry(z[:, o_] * tanh_c[t], H[t], t)
+        self._gates, self._H, self._C, self._tanh_c = Z, H, C, tanh_c
+        self._final_state = (H[-1], C[-1])
+        return H
+
+    def _run_backward(self, dH):
+        i_, f_, o_, g_ = self._blocks()
+        gates, C, tanh_c, U_T = self._gates, self._C, self._tanh_c, self.params["U"].T
+        # the activations' slopes at every step at once: sigma' = s (1 - s), tanh' = 1 - g^2
+        slope = gates * (1 - gates)
+        np.multiply(gates[:, :, g_], gates[:, :, g_], out=slope[:, :, g_])
+        np.subtract(1, slope[:, :, g_], out=slope[:, :, g_])
+        dc_dh = gates[:, :, o_] * (1 - tanh_c * tanh_c)  # d c_t of d h_t through tanh(c_t)
+        dZ = np.empty_like(gates)
+        dh_next = np.zeros_like(dH[0])
+        dc_next = np.zeros_like(dh_next)
+        for t in reversed(range(dH.shape[0])):
+            dh, carried_h = self._split_by_mask(dh_next + dH[t], t)
+            dc, carried_c = self._split_by_mask(dc_next, t)
+            dz = dZ[t]
+            np.multiply(dh, tanh_c[t], out=dz[:, o_])
+            dc = dc + dh * dc_dh[t]
+            if self.peepholes:
+                dc += dz[:, o_] * slope[t][:, o_] * self._peephole("o")
+            np.multiply(dc, gates[t][:, g_], out=dz[:, i_])
+            np.multiply(dc, gates[t][:, i_], out=dz[:, g_])
+            if self.forget_gate:
+                np.multiply(dc, C[t], out=dz[:, f_])
+            dz *= slope[t]
+            dc_prev = dc * gates[t][:, f_] if self.forget_gate else dc
+            if self.peepholes:
+                dc_prev += dz[:, i_] * self._peephole("i")
+                if self.forget_gate:
+                    dc_prev += dz[:, f_] * self._peephole("f")
+            dh_prev = dz @ U_T
+            if carried_h is not None:
+                dh_prev += carried_h
+                dc_prev += carried_c
+            if self._cut(t):
+                dh_next, dc_next = np.zeros_like(dh_prev), np.zeros_like(dc_prev)
+            else:
+                dh_next, dc_next = dh_prev, dc_prev
+        self._initial_grad = (dh_prev, dc_prev)
+        self._recurrent_weight_grad(self._H, dZ)
+        if self.peepholes:
+            self._peephole_grads(dZ)
+        return dZ
+
+    def _peephole_grads(self, dZ):
+        i_, f_, o_, _ = self._blocks()
+        C = self._C
+        parts = [np.einsum("tnu,tnu->u", dZ[:, :, i_], C[:-1])]
+        if self.forget_gate:
+            parts.append(np.einsum("tnu,tnu->u", dZ[:, :, f_], C[:-1]))
+        # where a step is masked its dz is zero, so C[t + 1] may stand for the cell's c_t
+        parts.append(np.einsum("tnu,tnu->u", dZ[:, :, o_], C[1:]))
+        self.grads["P"][...] = np.concatenate(parts)
+
+
+class GRU(Recurrent):
+    """Gated recurrent unit layer (Cho et al. 2014), in Cho's convention: the update
+    gate z keeps the old state,
+
+        z = sigma(z_z),  r = sigma(z_r),  h_t = z * h_{t-1} + (1 - z) * n,
+
+    (libraries such as PyTorch and Keras write the same; some texts swap z and 1 - z).
+    Gate blocks in ``W``, ``U``, ``b``: z, r, n, with z_* = x_t W_* + h_{t-1} U_* + b_*
+    for z and r, and the candidate
+
+        n = tanh(x_t W_n + (r * h_{t-1}) U_n + b_n)                  (reset_after=False)
+        n = tanh(x_t W_n + b_n + r * (h_{t-1} U_n + b_hn))           (reset_after=True)
+
+    Reset-before is Cho's form; reset-after (the form of cuDNN and of Keras'
+    ``reset_after=True``) needs one recurrent matmul per step and an extra bias ``b_hn``
+    of ``units``, reset-before two.
+    """
+
+    n_gates = 3
+
+    def __init__(self, units, reset_after=False, **options):
+        super().__init__(units, **options)
+        self.reset_after = reset_after
+
+    def _build_extra(self, rng, dtype):
+        if self.reset_after:
+            self._add_param("b_hn", zeros((self.units,), dtype=dtype))
+
+    def _run(self, Z, states):
+        n_steps, n, _ = Z.shape
+        u = self.units
+        zr, cand = slice(0, 2 * u), slice(2 * u, 3 * u)
+        U = self.params["U"]
+        H = np.empty((n_steps + 1, n, u), dtype=Z.dtype)
+        H[0] = states[0]
+        # reset-after: h U_n + b_hn; reset-before: r * h_{t-1}
+        self._aux = np.empty((n_steps, n, u), dtype=Z.dtype)
+        for t in range(n_steps):
+            z = Z[t]
+            if self.reset_after:
+                rec = H[t] @ U
+                z[:, zr] += rec[:, zr]
+                _sigmoid(z[:, zr], out=z[:, zr])
+                np.add(rec[:, cand], self.params["b_hn"], out=self._aux[t])
+                z[:, cand] += z[:, u : 2 * u] * self._aux[t]
+            else:
+                z[:, zr] += H[t] @ U[:, zr]
+                _sigmoid(z[:, zr], out=z[:, zr])
+                np.multiply(z[:, u : 2 * u], H[t], out=self._aux[t])
+                z[:, cand] += self._aux[t] @ U[:, cand]
+            np.tanh(z[:, cand], out=z[:, cand])
+            update = z[:, :u]
+            new = z[:, cand] + update * (H[t] - z[:, cand])
+            H[t + 1] = self._carry(new, H[t], t)
+        self._gates, self._H, self._final_state = Z, H, (H[-1],)
+        return H
+
+    def _run_backward(self, dH):
+        u = self.units
+        zr, cand, reset = slice(0, 2 * u), slice(2 * u, 3 * u), slice(u, 2 * u)
+        gates, H, aux, U = self._gates, self._H, self._aux, self.params["U"]
+        # the activations' slopes at every step at once: sigma' = s (1 - s), tanh' = 1 - n^2
+        slope = gates * (1 - gates)
+        np.multiply(gates[:, :, cand], gates[:, :, cand], out=slope[:, :, cand])
+        np.subtract(1, slope[:, :, cand], out=slope[:, :, cand])
+        dZ = np.empty_like(gates)
+        # gradient of the recurrent pre-activations h U (reset-after) / of (r * h) U_n
+        dRec = np.empty_like(gates) if self.reset_after else np.empty_like(dH)
+        dh_next = np.zeros_like(dH[0])
+        for t in reversed(range(dH.shape[0])):
+            dh, carried = self._split_by_mask(dh_next + dH[t], t)
+            update, r, new = gates[t][:, :u], gates[t][:, reset], gates[t][:, cand]
+            dz = dZ[t]
+            np.subtract(H[t], new, out=dz[:, :u])
+            dz[:, :u] *= dh
+            np.subtract(1, update, out=dz[:, cand])
+            dz[:, cand] *= dh
+            dz[:, cand] *= slope[t][:, cand]
+            if self.reset_after:
+                np.multiply(dz[:, cand], aux[t], out=dz[:, reset])
+                dz[:, zr] *= slope[t][:, zr]
+                dRec[t][:, zr] = dz[:, zr]
+                np.multiply(dz[:, cand], r, out=dRec[t][:, cand])
+                dh_prev = dRec[t] @ U.T
+            else:
+                np.matmul(dz[:, cand], U[:, cand].T, out=dRec[t])  # d(r * h_{t-1})
+                np.multiply(dRec[t], H[t], out=dz[:, reset])
+                dz[:, zr] *= slope[t][:, zr]
+                dRec[t] *= r
+                dh_prev = dz[:, zr] @ U[:, zr].T + dRec[t]
+            dh_prev += dh * update
+            if carried is not None:
+                dh_prev += carried
+            dh_next = np.zeros_like(dh_prev) if self._cut(t) else dh_prev
+        self._initial_grad = (dh_prev,)
+        self._gru_weight_grads(dZ, dRec)
+        return dZ
+
+    def _gru_weight_grads(self, dZ, dRec):
+        u = self.units
+        if self.reset_after:
+            self._recurrent_weight_grad(self._H, dRec)
+            self.grads["b_hn"][...] = dRec[:, :, 2 * u :].sum(axis=(0, 1))
+            return
+        H_prev = self._H[:-1].reshape(-1, u)
+        # dRec holds r * d(r h) here; the U_n gradient needs d(pre-activation of n)
+        dU = self.grads["U"]
+        np.matmul(H_prev.T, dZ[:, :, : 2 * u].reshape(-1, 2 * u), out=dU[:, : 2 * u])
+        np.matmul(self._aux.reshape(-1, u).T, dZ[:, :, 2 * u :].reshape(-1, u), out=dU[:, 2 * u :])

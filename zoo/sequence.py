@@ -1,0 +1,381 @@
+"""The estimator scaffolding shared by the gradient-trained recurrent families (RNN,
+LSTM, GRU): a recurrent layer from ``zoo.core.recurrent`` under a linear output
+layer, trained by BPTT in the shared loop of ``NeuralNetEstimator``.
+
+Input. A 3-D ``X`` ``(n_samples, n_steps, n_features)`` is the normal case; its
+length may differ between fit and predict, its number of features may not. A 2-D
+``X`` ``(n_samples, n_columns)`` is read as ``n_columns / n_features_per_step``
+steps of ``n_features_per_step`` features (default 1: a univariate sequence), so
+that tabular tools and sklearn's checks apply; a model fitted on 2-D input checks
+the number of columns at predict as any sklearn estimator does.
+
+Output. ``output="last"``: sequence-to-one, the last hidden state feeds the output
+layer and ``y`` is ``(n_samples,)`` (or ``(n_samples, n_outputs)`` for regression).
+``output="sequence"``: sequence-to-sequence, one output per step, ``y`` is
+``(n_samples, n_steps)`` (or ``(n_samples, n_steps, n_outputs)`` for regression), the
+loss the mean over all steps.
+
+Generation. ``generate`` runs a next-step model in closed loop: after the seed, each
+output becomes the next input (a sampled class as its one-hot code for classifiers,
+the predicted vector for regressors).
+"""
+
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from sklearn.base import ClassifierMixin, RegressorMixin
+
+from zoo.base import Interval, NeuralNetEstimator, Options, ZooClassifierMixin
+from zoo.core.activations import get_activation
+from zoo.core.layers import Dense
+from zoo.core.losses import mse, softmax_cross_entropy
+from zoo.core.network import Sequential
+
+PARAMETERS_DOC = """    hidden_size : int, default=32
+        Units of the recurrent layer.
+    output : {"last", "sequence"}, default="last"
+        Sequence-to-one (the last hidden state) or sequence-to-sequence (every step).
+    bptt_steps : int or None, default=None
+        Truncated BPTT: the gradient stops at the boundaries of chunks of this many
+        steps (see ``zoo.core.recurrent``); None backpropagates through the whole sequence.
+    n_features_per_step : int or None, default=None
+        How a 2-D X is cut into steps: ``n_columns / n_features_per_step`` steps
+        (None: one feature per step). Ignored for 3-D X.
+    optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}, default="adam"
+    learning_rate : float, default=0.01
+    schedule : str, default="constant"
+        Learning-rate schedule: "constant", "exponential", "step", "invscaling", "cosine".
+    momentum : float, default=0.9
+        For the momentum and nesterov optimizers.
+    alpha : float, default=0.0
+        L2 penalty on the weight matrices.
+    batch_size : int or None, default=32
+        Minibatch size; None trains on the full batch.
+    max_iter : int, default=50
+        Maximum number of epochs.
+    tol, n_iter_no_change : float, int, default=1e-4, 10
+        Stop when the training loss (or the validation score) has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences, stop on their score (accuracy
+        for classifiers, R^2 for regressors, over all output steps) and keep the best weights.
+    validation_fraction : float, default=0.1
+    shuffle : bool, default=True
+    clip_norm : float or None, default=1.0
+        Bound on the global gradient norm (Pascanu, Mikolov & Bengio 2013).
+    warm_start : bool, default=False
+    random_state : int, RandomState or None, default=None
+    verbose : bool, default=False
+    dtype : numpy float type, default=np.float32
+    n_threads : int or None, default=None
+        BLAS threads (None: one for small problems).
+
+    Attributes
+    ----------
+    network_ : zoo.core.network.Sequential
+        The recurrent layer and the linear output layer.
+    n_params_ : int
+    loss_curve_ : list of float
+        Mean training loss (per output step) of every epoch.
+    validation_scores_ : list of float
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Columns of a 2-D X, features per step of a 3-D X.
+    n_step_features_ : int
+        Features per step.
+    n_steps_in_ : int or None
+        Steps of a 2-D X (fixed at predict); None after a 3-D fit (any length).
+"""
+
+
+class SequenceEstimator(NeuralNetEstimator):
+    """A recurrent layer (``_recurrent_layer``, written by each family) under a linear
+    output layer, trained by BPTT with gradient-norm clipping."""
+
+    _constraints = {
+        "hidden_size": Interval(int, 1, None),
+        "output": Options("last", "sequence"),
+        "bptt_steps": Interval(int, 1, None, none_ok=True),
+        "n_features_per_step": Interval(int, 1, None, none_ok=True),
+    }
+
+    def _recurrent_layer(self, return_sequences):
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- input
+
+    def _sequences(self, X, reset, dtype=None):
+        """Validated X as an array (n_samples, n_steps, n_features)."""
+        dtype = dtype or self._float_dtype()
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:
+            X = np.asarray(X)
+            ndim = X.ndim
+        if ndim >= 3:
+            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
+            if X.ndim != 3:
+                raise ValueError(
+                    "X must be 2-D (n_samples, n_steps) or 3-D (n_samples, n_steps, "
+                    f"n_features); got a {X.ndim}-D array"
+                )
+            if X.shape[1] < 1 or X.shape[2] < 1:
+                raise ValueError(f"X needs at least one step and one feature; got shape {X.shape}")
+            if reset:
+                vars(self).pop("feature_names_in_", None)
+                self.n_features_in_ = self.n_step_features_ = X.shape[2]
+                self.n_steps_in_ = None
+            elif X.shape[2] != self.n_step_features_:
+                raise ValueError(
+                    f"X has {X.shape[2]} features per step, but {type(self).__name__} was "
+                    f"fitted with {self.n_step_features_}"
+                )
+            return X
+        per_step = (self.n_features_per_step or 1) if reset else self.n_step_features_
+        if reset or self.n_steps_in_ is not None:
+            X = self._validate(X, reset=reset, dtype=dtype)
+        else:
+            X = check_array(X, dtype=dtype, input_name="X")
+        if X.shape[1] % per_step:
+            raise ValueError(
+                f"X has {X.shape[1]} columns, not a multiple of the {per_step} features per step"
+            )
+        if reset:
+            self.n_step_features_ = per_step
+            self.n_steps_in_ = X.shape[1] // per_step
+        return X.reshape(X.shape[0], -1, per_step)
+
+    def _fit_data(self, X, y):
+        """Validated (X as sequences, y as an array with as many rows)."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        X = self._sequences(X, reset=True)
+        y = self._check_targets(y)
+        check_consistent_length(X, y)
+        if self.output == "sequence" and y.shape[:2] != X.shape[:2]:
+            raise ValueError(
+                f'with output="sequence" y needs one target per step, shape {X.shape[:2]} '
+                f"(+ outputs); got {y.shape}"
+            )
+        return X, y
+
+    # ---------------------------------------------------------------- training
+
+    def _layers(self, n_outputs):
+        """The recurrent layer and its linear output layer (a family may differ)."""
+        recurrent = self._recurrent_layer(return_sequences=self.output == "sequence")
+        return [recurrent, Dense(n_outputs, init="xavier")]
+
+    def _build_network(self, n_features, n_outputs):
+        network = Sequential(self._layers(n_outputs))
+        network.build((None, n_features), self._rng(), self._float_dtype())
+        return network
+
+    def _fit_network(self, X, targets, n_outputs, stratify=None):
+        network = getattr(self, "network_", None)
+        same_shape = network is not None and (
+            network.layers[0].params["W"].shape[0] == X.shape[2]
+            and network.output_shape[-1] == n_outputs
+        )
+        if not (self.warm_start and same_shape):
+            self.network_ = self._build_network(X.shape[2], n_outputs)
+            vars(self).pop("optimizer_", None)
+        self.n_params_ = self.network_.n_params
+        self._train(X, targets, _per_step(self._loss), self._validation_score, stratify)
+        return self
+
+    def _outputs(self, X):
+        """Output-layer values for X: (n, n_outputs), or (n, n_steps, n_outputs)."""
+        check_is_fitted(self)
+        # float64 inference: predictions must not depend on how rows are batched
+        X = self._sequences(X, reset=False, dtype=np.float64)
+        with self._threads(2.0 * X.shape[0] * X.shape[1] * self.n_params_):
+            return self.network_.predict(X)
+
+    # ---------------------------------------------------------------- generation
+
+    def _closed_loop(self, seed, n_steps, next_input):
+        """Run the seed (n_seed, n_features), then ``n_steps`` steps each fed the input
+        ``next_input(output)`` chose from the previous output; returns what it chose."""
+        check_is_fitted(self)
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+            raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}")
+        recurrent, *head = self.network_.layers  # no head: the state is the output
+        emitted = []
+        with self._threads():
+            recurrent.forward(seed[None])
+            for _ in range(n_steps):
+                state = recurrent.final_state
+                output = head[0].forward(state[0]) if head else state[0]
+                x_next, value = next_input(output[0])
+                emitted.append(value)
+                recurrent.forward(x_next[None, None, :], initial_state=state)
+        return emitted
+
+
+def _per_step(loss):
+    """``loss`` over every output step: (n, T, k) outputs are read as n * T rows."""
+
+    def per_step(output, target):
+        if output.ndim == 2:
+            return loss(output, target)
+        rows = output.shape[0] * output.shape[1]
+        value, grad = loss(output.reshape(rows, -1), target.reshape(rows, *target.shape[2:]))
+        return value, grad.reshape(output.shape)
+
+    return per_step
+
+
+class SequenceClassifierMixin:
+    """Softmax over the classes at the last step (or at every step), trained with
+    cross-entropy; ``generate`` samples class sequences from a next-step model."""
+
+    _loss = staticmethod(softmax_cross_entropy)
+
+    @staticmethod
+    def _validation_score(codes, logits):
+        return np.mean(logits.argmax(axis=-1) == codes)
+
+    def _check_targets(self, y):
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
+        if self.output == "last":
+            return column_or_1d(y, warn=True)
+        return y
+
+    def fit(self, X, y):
+        """Train on sequences X and labels y for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, y = self._fit_data(X, y)
+        codes = self._encode_labels(y.ravel()).reshape(y.shape)
+        stratify = codes if self.output == "last" else None
+        return self._fit_network(X, codes, len(self.classes_), stratify)
+
+    def predict_proba(self, X):
+        """Class probabilities, (n_samples, n_classes) or (n_samples, n_steps, n_classes)."""
+        return get_activation("softmax").forward(self._outputs(X))
+
+    def predict(self, X):
+        """The most probable class: (n_samples,) or (n_samples, n_steps)."""
+        codes = self._outputs(X).argmax(axis=-1)
+        return self.classes_[codes]
+
+    def generate(self, n_steps, seed_sequence, temperature=1.0, random_state=None):
+        """Sample ``n_steps`` labels after ``seed_sequence`` (a 1-D sequence of labels)
+        in closed loop, each fed back as the one-hot code of its class (the model must
+        read one-hot codes of its classes: ``n_step_features_ == len(classes_)``).
+
+        ``temperature`` divides the logits before the softmax (0: always the most
+        probable class); ``random_state`` (default: the estimator's) draws the samples.
+        """
+        check_is_fitted(self)
+        n_classes = len(self.classes_)
+        if self.n_step_features_ != n_classes:
+            raise ValueError(
+                f"generate feeds each sampled class back as its one-hot code, which needs "
+                f"{n_classes} features per step; the model reads {self.n_step_features_}"
+            )
+        if isinstance(temperature, bool) or not np.isfinite(temperature) or temperature < 0:
+            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        seed = np.asarray(seed_sequence)
+        if seed.ndim != 1 or len(seed) < 1:
+            raise ValueError(
+                f"seed_sequence must be a non-empty 1-D sequence of labels, got shape {seed.shape}"
+            )
+        codes = self._codes(seed)
+        eye = np.eye(n_classes)
+
+        def sample(logits):
+            if temperature == 0:
+                code = int(np.argmax(logits))
+            else:
+                probabilities = get_activation("softmax").forward(logits / temperature)
+                code = int(rng.choice(n_classes, p=probabilities / probabilities.sum()))
+            return eye[code], code
+
+        emitted = self._closed_loop(eye[codes], n_steps, sample)
+        return self.classes_[np.array(emitted, dtype=int)]
+
+
+class SequenceRegressorMixin:
+    """Linear outputs at the last step (or at every step), trained with squared error;
+    ``generate`` runs a next-value model in closed loop."""
+
+    _loss = staticmethod(mse)
+
+    @staticmethod
+    def _validation_score(targets, output):
+        k = output.shape[-1]
+        return r2_score(targets.reshape(-1, k), output.reshape(-1, k))
+
+    def _check_targets(self, y):
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=self._float_dtype(),
+                        input_name="y")
+        most = 2 if self.output == "last" else 3
+        if y.ndim > most:
+            raise ValueError(f"y must have at most {most} dimensions here; got shape {y.shape}")
+        return y
+
+    def fit(self, X, y):
+        """Train on sequences X and targets y for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, y = self._fit_data(X, y)
+        single = y.ndim == (1 if self.output == "last" else 2)
+        targets = y[..., None] if single else y
+        self.n_outputs_ = targets.shape[-1]
+        self.single_output_ = single
+        return self._fit_network(X, targets, self.n_outputs_)
+
+    def predict(self, X):
+        """Predicted values, shaped like the y of fit."""
+        output = self._outputs(X)
+        return output[..., 0] if self.single_output_ else output
+
+    def generate(self, n_steps, seed_sequence):
+        """Continue ``seed_sequence`` (n_seed,) or (n_seed, n_features) by ``n_steps``
+        predicted values, each fed back as the next input (a next-value model:
+        ``n_outputs_ == n_step_features_``). Deterministic."""
+        check_is_fitted(self)
+        if self.n_outputs_ != self.n_step_features_:
+            raise ValueError(
+                f"generate feeds each output back as the next input, which needs as many "
+                f"outputs ({self.n_outputs_}) as features per step ({self.n_step_features_})"
+            )
+        seed = check_array(seed_sequence, ensure_2d=False, dtype=np.float64,
+                           input_name="seed_sequence")
+        univariate = seed.ndim == 1 and self.n_step_features_ == 1
+        if not univariate and (seed.ndim != 2 or seed.shape[1] != self.n_step_features_):
+            raise ValueError(
+                f"seed_sequence must have shape (n_seed, {self.n_step_features_})"
+                + (" or (n_seed,)" if self.n_step_features_ == 1 else "") + f"; got {seed.shape}"
+            )
+        seed = seed.reshape(len(seed), self.n_step_features_)
+        values = np.array(self._closed_loop(seed, n_steps, lambda output: (output, output)))
+        return values[:, 0] if univariate else values
+
+
+class SequenceClassifier(ClassifierMixin, SequenceClassifierMixin, ZooClassifierMixin):
+    """The bases of a family's sequence classifier (sklearn's mixin first)."""
+
+
+class SequenceRegressor(RegressorMixin, SequenceRegressorMixin):
+    """The bases of a family's sequence regressor (sklearn's mixin first)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        # sklearn's score check sets alpha=0.01, meant as its L2 penalty scaled by
+        # 1 / batch size; zoo's alpha is unscaled, and at 0.01 the gated cells' small
+        # hidden states cannot reach unit-variance outputs (LSTM: R^2 0.36 there)
+        tags.regressor_tags.poor_score = True
+        return tags
