@@ -1,0 +1,331 @@
+"""Boltzmann machine: symmetric stochastic binary units learning from co-occurrences.
+
+Ackley, Hinton & Sejnowski (1985). Units s in {0, 1}^N (visible first, then hidden),
+symmetric weights W with zero diagonal (and an optional connectivity mask), biases b:
+E(s) = -s W s / 2 - b.s and P(s) ∝ exp(-E(s) / T). A unit turns on with probability
+sigmoid((W_i. s + b_i) / T); a sweep updates the units one after the other (vectorised
+over chains), and an annealing schedule lowers T to 1 (Kirkpatrick et al. 1983). The
+log-likelihood gradient is dW_ij ∝ <s_i s_j>_clamped - <s_i s_j>_free: the positive
+phase clamps the visible units to data, the negative phase runs free. Tiny models are
+solved exactly by enumerating the 2^N states.
+"""
+
+import numbers
+
+import numpy as np
+from scipy.special import expit, logsumexp
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array
+
+from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
+from zoo.models.rbm import MAX_ENUMERATED_UNITS, bit_vectors
+
+__all__ = ["BoltzmannMachine", "log_likelihood"]
+
+
+def _check_schedule(name, value):
+    message = f"{name} must be a non-empty sequence of (temperature > 0, sweeps >= 1) pairs, got {value!r}"
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise ValueError(message)
+    for step in value:
+        if not hasattr(step, "__len__") or len(step) != 2:
+            raise ValueError(message)
+        temperature, sweeps = step
+        if not isinstance(temperature, numbers.Real) or not temperature > 0:
+            raise ValueError(message)
+        if isinstance(sweeps, bool) or not isinstance(sweeps, numbers.Integral) or sweeps < 1:
+            raise ValueError(message)
+
+
+class BoltzmannMachine(ZooEstimator):
+    """General Boltzmann machine with visible and hidden binary units (Ackley, Hinton &
+    Sejnowski 1985; Hinton & Sejnowski 1986).
+
+    Parameters
+    ----------
+    n_hidden : int, default=0
+    connectivity : array-like of bool, shape (n_units, n_units), or None, default=None
+        Which pairs of units (visible first, then hidden) are connected; symmetric,
+        the diagonal is ignored. None connects every pair.
+    method : {"sampling", "exact"}, default="sampling"
+        Statistics from annealed Gibbs sampling, or exact expectations by enumerating
+        the 2^n_units states (at most 24 units).
+    learning_rate : float, default=0.1
+    n_iter : int, default=5
+        Full-batch learning steps.
+    init_scale : float, default=0.1
+        Standard deviation of the initial weights (zero biases).
+    weight_decay : float, default=0.0
+    annealing_schedule : sequence of (temperature, sweeps), default=((4.0, 2), (2.0, 2), (1.0, 2))
+        Run before statistics are collected, ending at T = 1.
+    n_stat_sweeps : int, default=10
+        Sweeps at T = 1 over which co-occurrences are averaged.
+    n_chains : int, default=50
+        Free-running chains of the negative phase.
+    persistent : bool, default=False
+        Keep the negative chains between learning steps (Tieleman 2008) and skip
+        their annealing after the first step.
+    random_state : int, RandomState or None, default=None
+    dtype : numpy float type, default=np.float64
+    n_threads : int or None, default=None
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_units, n_units)
+        Symmetric, zero diagonal, zero outside the connectivity.
+    bias_ : ndarray of shape (n_units,)
+    mask_ : ndarray of shape (n_units, n_units)
+    chains_ : ndarray of shape (n_chains, n_units)
+        Last states of the negative-phase chains.
+    n_iter_ : int
+    random_state_ : RandomState
+    n_features_in_ : int
+        Number of visible units.
+    """
+
+    _constraints = {
+        "n_hidden": Interval(int, 0, None),
+        "method": Options("sampling", "exact"),
+        "learning_rate": Interval(float, 0, None, closed="neither"),
+        "n_iter": Interval(int, 0, None),
+        "init_scale": Interval(float, 0, None),
+        "weight_decay": Interval(float, 0, None),
+        "annealing_schedule": _check_schedule,
+        "n_stat_sweeps": Interval(int, 1, None),
+        "n_chains": Interval(int, 1, None),
+        "n_threads": Interval(int, 1, None, none_ok=True),
+    }
+
+    def __init__(
+        self,
+        n_hidden=0,
+        *,
+        connectivity=None,
+        method="sampling",
+        learning_rate=0.1,
+        n_iter=5,
+        init_scale=0.1,
+        weight_decay=0.0,
+        annealing_schedule=((4.0, 2), (2.0, 2), (1.0, 2)),
+        n_stat_sweeps=10,
+        n_chains=50,
+        persistent=False,
+        random_state=None,
+        dtype=np.float64,
+        n_threads=None,
+    ):
+        self.n_hidden = n_hidden
+        self.connectivity = connectivity
+        self.method = method
+        self.learning_rate = learning_rate
+        self.n_iter = n_iter
+        self.init_scale = init_scale
+        self.weight_decay = weight_decay
+        self.annealing_schedule = annealing_schedule
+        self.n_stat_sweeps = n_stat_sweeps
+        self.n_chains = n_chains
+        self.persistent = persistent
+        self.random_state = random_state
+        self.dtype = dtype
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X, y=None):
+        """Learn from the rows of X (visible values, read as probabilities of 1); returns self."""
+        self._check_params()
+        X = self._validate(X, reset=True)
+        n_units = X.shape[1] + self.n_hidden
+        self.mask_ = self._connectivity(n_units)
+        if self.method == "exact" and n_units > MAX_ENUMERATED_UNITS:
+            raise ValueError(f"method='exact' enumerates 2**{n_units} states; use at most {MAX_ENUMERATED_UNITS} units")
+        self.random_state_ = self._rng()
+        # small random symmetric weights break the symmetry between hidden units
+        noise = self.random_state_.normal(0.0, self.init_scale, size=(n_units, n_units))
+        self.weights_ = np.where(self.mask_, np.triu(noise, 1) + np.triu(noise, 1).T, 0.0).astype(X.dtype)
+        self.bias_ = np.zeros(n_units, dtype=X.dtype)
+        self.chains_ = self._random_states(self.n_chains, n_units, self.random_state_)
+        self.n_iter_ = 0
+        with self._threads(0):
+            for _ in range(self.n_iter):
+                self._learning_step(X)
+        return self
+
+    def _connectivity(self, n_units):
+        if self.connectivity is None:
+            mask = np.ones((n_units, n_units), dtype=bool)
+        else:
+            mask = np.asarray(self.connectivity, dtype=bool)
+            if mask.shape != (n_units, n_units) or not np.array_equal(mask, mask.T):
+                raise ValueError(
+                    f"connectivity must be a symmetric boolean matrix of shape ({n_units}, {n_units}) "
+                    f"(visible then hidden units), got shape {mask.shape}"
+                )
+        mask = mask.copy()
+        np.fill_diagonal(mask, False)
+        return mask
+
+    def _random_states(self, n, n_units, rng):
+        return (rng.uniform(size=(n, n_units)) < 0.5).astype(self.bias_.dtype)
+
+    def _learning_step(self, X):
+        if self.method == "exact":
+            clamped, free = self._exact_statistics(X)
+        else:
+            clamped, free = self._sampled_statistics(X)
+        (pair_plus, mean_plus), (pair_minus, mean_minus) = clamped, free
+        step = self.learning_rate * ((pair_plus - pair_minus) - self.weight_decay * self.weights_)
+        self.weights_ += np.where(self.mask_, step, 0.0)
+        self.bias_ += self.learning_rate * (mean_plus - mean_minus)
+        self.n_iter_ += 1
+
+    @staticmethod
+    def _moments(states, weights=None):
+        """(E[s s^T], E[s]) over rows of ``states`` with optional probability weights."""
+        if weights is None:
+            weights = np.full(states.shape[0], 1.0 / states.shape[0])
+        return (states * weights[:, None]).T @ states, weights @ states
+
+    def _sampled_statistics(self, X):
+        rng = self.random_state_
+        n_visible = X.shape[1]
+        if self.n_hidden == 0:
+            clamped = self._moments(X)
+        else:
+            states = np.hstack([X, self._random_states(X.shape[0], self.n_hidden, rng)])
+            free_units = np.arange(n_visible, states.shape[1])
+            clamped = self._collect(states, free_units, rng, anneal=True)
+        units = np.arange(self.bias_.shape[0])
+        anneal = not (self.persistent and self.n_iter_ > 0)
+        if not self.persistent:
+            self.chains_ = self._random_states(self.n_chains, units.size, rng)
+        free = self._collect(self.chains_, units, rng, anneal=anneal)
+        return clamped, free
+
+    def _collect(self, states, free_units, rng, anneal):
+        """Anneal (optionally), then average the moments over ``n_stat_sweeps`` sweeps at T = 1."""
+        if anneal:
+            self._anneal(states, free_units, self.annealing_schedule, rng)
+        pair, mean = 0.0, 0.0
+        for _ in range(self.n_stat_sweeps):
+            self._sweep(states, free_units, 1.0, rng)
+            sweep_pair, sweep_mean = self._moments(states)
+            pair, mean = pair + sweep_pair, mean + sweep_mean
+        return pair / self.n_stat_sweeps, mean / self.n_stat_sweeps
+
+    def _exact_statistics(self, X):
+        """Exact clamped and free moments by enumeration (data rows weighted equally)."""
+        states = bit_vectors(self.bias_.shape[0])
+        log_weights = -self._energy(states)
+        free = self._moments(states, np.exp(log_weights - logsumexp(log_weights)))
+        if self.n_hidden == 0:
+            return self._moments(X), free
+        joint = self._with_every_hidden_state(X)
+        log_h = -self._energy(joint).reshape(X.shape[0], -1)
+        # each row weighs 1/n, spread over its hidden states by p(h | v)
+        posterior = np.exp(log_h - logsumexp(log_h, axis=1, keepdims=True)) / X.shape[0]
+        return self._moments(joint, posterior.ravel()), free
+
+    def _with_every_hidden_state(self, X):
+        """Rows [v, h] for every row v of X and every hidden state h (h varying fastest)."""
+        hidden = bit_vectors(self.n_hidden)
+        return np.concatenate(
+            [np.repeat(X, hidden.shape[0], axis=0), np.tile(hidden, (X.shape[0], 1))], axis=1
+        )
+
+    # ------------------------------------------------------------------ sampling
+
+    def _sweep(self, states, free_units, temperature, rng):
+        """One sequential Gibbs sweep over ``free_units``, in place, for every chain."""
+        uniform = rng.uniform(size=(states.shape[0], free_units.size))
+        for position, unit in enumerate(free_units):
+            field = states @ self.weights_[:, unit] + self.bias_[unit]
+            states[:, unit] = uniform[:, position] < expit(field / temperature)
+
+    def _anneal(self, states, free_units, schedule, rng):
+        for temperature, sweeps in schedule:
+            for _ in range(sweeps):
+                self._sweep(states, free_units, temperature, rng)
+
+    def _energy(self, states):
+        return -0.5 * np.einsum("ni,ij,nj->n", states, self.weights_, states) - states @ self.bias_
+
+    def energy(self, S):
+        """E(s) = -s W s / 2 - b.s of full states (visible then hidden), shape (n_samples,)."""
+        check_is_fitted(self)
+        S = check_array(S, dtype=np.float64)
+        if S.shape[1] != self.bias_.shape[0]:
+            raise ValueError(f"S has {S.shape[1]} columns; states of this machine have {self.bias_.shape[0]} units")
+        return self._energy(S)
+
+    def sample(self, n_samples=1, n_sweeps=100, random_state=None, return_hidden=False):
+        """States of ``n_samples`` chains started at random, annealed by
+        ``annealing_schedule``, then run ``n_sweeps`` sweeps at T = 1; the visible units
+        (all units with ``return_hidden``)."""
+        check_is_fitted(self)
+        rng = self.random_state_ if random_state is None else check_random_state(random_state)
+        units = np.arange(self.bias_.shape[0])
+        states = self._random_states(n_samples, units.size, rng)
+        self._anneal(states, units, [*self.annealing_schedule, (1.0, n_sweeps)], rng)
+        return states if return_hidden else states[:, : self.n_features_in_]
+
+    def complete(self, X, clamped, n_sweeps=10, random_state=None):
+        """One stochastic completion per row of X: the units where ``clamped`` (a boolean
+        mask over the visible units) is True stay at X's values; the others and the
+        hidden units are annealed, then run ``n_sweeps`` sweeps at T = 1. Returns
+        visible states."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        rng = self.random_state_ if random_state is None else check_random_state(random_state)
+        clamped = np.asarray(clamped, dtype=bool)
+        if clamped.shape != (self.n_features_in_,):
+            raise ValueError(f"clamped must be a boolean mask of the {self.n_features_in_} visible units")
+        states = np.hstack([X, self._random_states(X.shape[0], self.n_hidden, rng)])
+        free_units = np.flatnonzero(np.concatenate([~clamped, np.ones(self.n_hidden, dtype=bool)]))
+        self._anneal(states, free_units, [*self.annealing_schedule, (1.0, n_sweeps)], rng)
+        return states[:, : self.n_features_in_]
+
+    def predict(self, X, clamped=None):
+        """Completion of the unclamped visible units (``clamped``: boolean mask over the
+        visible units, default all): each set to 1 where it is on in more than half of
+        ``n_stat_sweeps`` sweeps at T = 1 after annealing; clamped units keep X's values."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        clamped = np.ones(self.n_features_in_, dtype=bool) if clamped is None else np.asarray(clamped, dtype=bool)
+        if clamped.shape != (self.n_features_in_,):
+            raise ValueError(f"clamped must be a boolean mask of the {self.n_features_in_} visible units")
+        rng = check_random_state(self.random_state)
+        states = np.hstack([X, self._random_states(X.shape[0], self.n_hidden, rng)])
+        free_units = np.flatnonzero(np.concatenate([~clamped, np.ones(self.n_hidden, dtype=bool)]))
+        mean = np.zeros_like(states)
+        self._anneal(states, free_units, self.annealing_schedule, rng)
+        for _ in range(self.n_stat_sweeps):
+            self._sweep(states, free_units, 1.0, rng)
+            mean += states
+        completed = (mean[:, : self.n_features_in_] / self.n_stat_sweeps > 0.5).astype(X.dtype)
+        return np.where(clamped, X, completed)
+
+    # ------------------------------------------------------------------ exact mode
+
+    def log_partition(self):
+        """log Z by enumerating every state (at most 24 units)."""
+        check_is_fitted(self)
+        n_units = self.bias_.shape[0]
+        if n_units > MAX_ENUMERATED_UNITS:
+            raise ValueError(f"exact log Z enumerates 2**{n_units} states; at most {MAX_ENUMERATED_UNITS} units")
+        return float(logsumexp(-self._energy(bit_vectors(n_units))))
+
+    def log_prob(self, X):
+        """Exact log p(v) of binary visible rows, summing out the hidden units."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        log_z = self.log_partition()
+        minus_energy = -self._energy(self._with_every_hidden_state(X)).reshape(X.shape[0], -1)
+        return logsumexp(minus_energy, axis=1) - log_z
+
+
+def log_likelihood(estimator, data):
+    """Benchmark metric: exact mean log p(v) of the test split (a Boltzmann machine's
+    ``log_prob`` or an RBM's ``log_likelihood``)."""
+    score = getattr(estimator, "log_prob", None) or estimator.log_likelihood
+    return float(np.mean(score(data.X_test)))

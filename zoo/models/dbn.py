@@ -1,0 +1,379 @@
+"""Deep belief network: a greedy stack of RBMs, fine-tuned as a classifier.
+
+Hinton, Osindero & Teh (2006): RBM 1 learns the data, RBM 2 learns p(h1 | v), and so
+on; the top RBM models the top features together with a softmax group of label
+units. Unrolled, the stack is a logistic multilayer network whose output layer starts
+from the top RBM's label weights, fine-tuned by backpropagation (Bengio et al. 2007)
+or left as it is with a ridge readout. Generation runs Gibbs sampling in the top RBM
+(with the label clamped, or free) and then one top-down pass through the generative
+weights of the RBMs below.
+"""
+
+import numbers
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import ClassifierMixin, TransformerMixin
+from sklearn.utils import check_random_state
+
+from zoo.base import (
+    Interval,
+    NeuralNetEstimator,
+    Options,
+    ZooClassifierMixin,
+    check_is_fitted,
+    one_hot,
+)
+from zoo.core.activations import get_activation
+from zoo.core.layers import Activation, Dense
+from zoo.core.losses import softmax_cross_entropy
+from zoo.core.network import Sequential
+from zoo.core.readout import solve_ridge_with_intercept
+from zoo.models.rbm import BernoulliRBM
+
+__all__ = ["DBNClassifier", "samples_per_label"]
+
+
+class LabelledRBM(BernoulliRBM):
+    """The top RBM of a DBN: binary feature units plus one softmax group of ``n_labels_``
+    label units (the last visible columns), which a Gibbs step samples as a one-hot vector."""
+
+    def _visible_mean(self, h):
+        activation = h @ self.components_ + self.intercept_visible_
+        n = self.n_labels_
+        features = activation[:, :-n] if self.visible == "gaussian" else expit(activation[:, :-n])
+        return np.hstack([features, softmax(activation[:, -n:], axis=1)])
+
+    def _draw_visible(self, mean, rng):
+        n = self.n_labels_
+        features = super()._draw_visible(mean[:, :-n], rng)
+        return np.hstack([features, sample_one_hot(mean[:, -n:], rng)])
+
+
+def sample_one_hot(probabilities, rng):
+    """One categorical draw per row of ``probabilities``, one-hot."""
+    cumulative = probabilities.cumsum(axis=1)
+    uniform = rng.uniform(size=(probabilities.shape[0], 1)) * cumulative[:, -1:]
+    codes = np.minimum((cumulative < uniform).sum(axis=1), probabilities.shape[1] - 1)
+    return one_hot(codes, probabilities.shape[1], probabilities.dtype)
+
+
+def _check_sizes(name, value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
+
+
+class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, NeuralNetEstimator):
+    """Deep belief network classifier and generator (Hinton, Osindero & Teh 2006; Bengio,
+    Lamblin, Popovici & Larochelle 2007).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : sequence of int, default=(256, 128)
+        Hidden units of each RBM, bottom to top.
+    visible : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Units of the first RBM's visible layer: binary (values in [0, 1] read as
+        probabilities) or unit-variance Gaussian (standardize the data); "auto" picks
+        bernoulli when every training value lies in [0, 1], else gaussian. A Gaussian
+        layer is pre-trained with a tenth of ``rbm_learning_rate`` (Hinton 2010, sec. 13.2).
+    label_units : bool, default=True
+        Train the top RBM on [features, one-hot label] (softmax label units), which
+        makes label-clamped generation possible and initialises the output layer.
+    rbm_learning_rate, rbm_n_iter, rbm_batch_size : float, int, int, default=0.1, 10, 20
+    rbm_method : {"cd", "pcd"}, default="cd"
+    rbm_k : int, default=1
+    rbm_momentum : float, default=0.9
+    rbm_weight_decay : float, default=2e-4
+        Pre-training settings of every RBM (see ``zoo.models.rbm.BernoulliRBM``).
+    fine_tune : bool, default=True
+        Backpropagate the softmax cross-entropy through the unrolled stack; False fits
+        only the output layer, by ridge regression on one-hot targets (``readout_alpha``).
+    readout_alpha : float, default=1e-3
+    optimizer : str, default="adam"
+    learning_rate : float, default=0.01
+        Fine-tuning step size.
+    schedule, momentum, alpha, batch_size, max_iter, tol, n_iter_no_change,
+    early_stopping, validation_fraction, shuffle, clip_norm, warm_start
+        Fine-tuning settings, as in every backprop-trained zoo family (defaults
+        "constant", 0.9, 1e-4, 32, 50, 1e-4, 10, False, 0.1, True, None, False).
+    random_state : int, RandomState or None, default=None
+    verbose : bool, default=False
+    dtype : numpy float type, default=np.float64
+    n_threads : int or None, default=None
+
+    Attributes
+    ----------
+    visible_ : str
+        The first layer's visible units, "bernoulli" or "gaussian".
+    rbms_ : list of BernoulliRBM
+        The pre-trained RBMs, bottom to top (the top one a ``LabelledRBM`` with label
+        units); their weights stay the generative model.
+    network_ : zoo.core.network.Sequential
+        The unrolled, fine-tuned recognition network: Dense + logistic per RBM, then a
+        softmax output Dense.
+    classes_ : ndarray
+    loss_curve_, validation_scores_, best_validation_score_, n_iter_ :
+        Fine-tuning history (empty without fine-tuning).
+    n_features_in_ : int
+    """
+
+    _constraints = {
+        "hidden_layer_sizes": _check_sizes,
+        "visible": Options("auto", "bernoulli", "gaussian"),
+        "rbm_learning_rate": Interval(float, 0, None, closed="neither"),
+        "rbm_n_iter": Interval(int, 1, None),
+        "rbm_batch_size": Interval(int, 1, None),
+        "rbm_method": Options("cd", "pcd"),
+        "rbm_k": Interval(int, 1, None),
+        "rbm_momentum": Interval(float, 0, 1, closed="left"),
+        "rbm_weight_decay": Interval(float, 0, None),
+        "readout_alpha": Interval(float, 0, None),
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        visible="auto",
+        label_units=True,
+        rbm_learning_rate=0.1,
+        rbm_n_iter=10,
+        rbm_batch_size=20,
+        rbm_method="cd",
+        rbm_k=1,
+        rbm_momentum=0.9,
+        rbm_weight_decay=2e-4,
+        fine_tune=True,
+        readout_alpha=1e-3,
+        optimizer="adam",
+        learning_rate=0.01,
+        schedule="constant",
+        momentum=0.9,
+        alpha=1e-4,
+        batch_size=32,
+        max_iter=50,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        clip_norm=None,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+        dtype=np.float64,
+        n_threads=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible = visible
+        self.label_units = label_units
+        self.rbm_learning_rate = rbm_learning_rate
+        self.rbm_n_iter = rbm_n_iter
+        self.rbm_batch_size = rbm_batch_size
+        self.rbm_method = rbm_method
+        self.rbm_k = rbm_k
+        self.rbm_momentum = rbm_momentum
+        self.rbm_weight_decay = rbm_weight_decay
+        self.fine_tune = fine_tune
+        self.readout_alpha = readout_alpha
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.momentum = momentum
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.clip_norm = clip_norm
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X, y):
+        """Pre-train the RBMs greedily, unroll them and fine-tune; returns self."""
+        self._check_params()
+        X, y = self._validate(X, y, reset=True)
+        codes = self._encode_labels(y)
+        labels = one_hot(codes, len(self.classes_), X.dtype)
+        warm = self.warm_start and hasattr(self, "network_") and self._same_shape(X)
+        if not warm:
+            self._pretrain(X, labels)
+            self.network_ = self._unroll(X.shape[1])
+            vars(self).pop("optimizer_", None)
+        self.n_params_ = self.network_.n_params
+        if self.fine_tune:
+            self._train(X, codes, softmax_cross_entropy, _accuracy, stratify=codes)
+        else:
+            self._fit_readout(X, labels)
+        return self
+
+    def _same_shape(self, X):
+        output = self.network_.output_shape[0]
+        return self.network_.layers[0].params["W"].shape[0] == X.shape[1] and output == len(self.classes_)
+
+    def _pretrain(self, X, labels):
+        """Greedy layer-wise training: each RBM learns the hidden probabilities of the one below."""
+        rng = self._rng()
+        self.visible_ = self.visible
+        if self.visible == "auto":
+            self.visible_ = "bernoulli" if X.min() >= 0 and X.max() <= 1 else "gaussian"
+        self.rbms_ = []
+        layer_input = X
+        for depth, size in enumerate(self.hidden_layer_sizes):
+            top = depth == len(self.hidden_layer_sizes) - 1 and self.label_units
+            visible = self.visible_ if depth == 0 else "bernoulli"
+            rbm = (LabelledRBM if top else BernoulliRBM)(
+                size,
+                learning_rate=self.rbm_learning_rate * (0.1 if visible == "gaussian" else 1.0),
+                batch_size=self.rbm_batch_size,
+                n_iter=self.rbm_n_iter,
+                method=self.rbm_method,
+                k=self.rbm_k,
+                momentum=self.rbm_momentum,
+                weight_decay=self.rbm_weight_decay,
+                visible=visible,
+                random_state=rng.randint(2**31 - 1),
+                dtype=X.dtype,
+                n_threads=self.n_threads,
+            )
+            if top:
+                rbm.n_labels_ = labels.shape[1]
+                rbm.fit(np.hstack([layer_input, labels]))
+            else:
+                rbm.fit(layer_input)
+            self.rbms_.append(rbm)
+            layer_input = self._up(rbm, layer_input)
+
+    @staticmethod
+    def _up(rbm, v):
+        """p(h | v) of one RBM; for the labelled top RBM, with the label units off."""
+        weights = rbm.components_[:, : v.shape[1]]
+        return expit(v @ weights.T + rbm.intercept_hidden_)
+
+    def _unroll(self, n_features):
+        """The recognition network: Dense + logistic per RBM with the RBM's weights, then
+        the output Dense, from the top RBM's label weights when it has label units."""
+        n_classes = len(self.classes_)
+        layers = []
+        for size in self.hidden_layer_sizes:
+            layers += [Dense(size), Activation("logistic")]
+        layers.append(Dense(n_classes, init="xavier"))
+        network = Sequential(layers)
+        network.build((n_features,), self._rng(), self._float_dtype())
+        n_inputs = n_features
+        for rbm, dense in zip(self.rbms_, layers[::2]):
+            dense.params["W"][...] = rbm.components_[:, :n_inputs].T
+            dense.params["b"][...] = rbm.intercept_hidden_
+            n_inputs = rbm.n_components
+        if self.label_units:
+            top = self.rbms_[-1]
+            layers[-1].params["W"][...] = top.components_[:, -n_classes:]
+            layers[-1].params["b"][...] = top.intercept_visible_[-n_classes:]
+        return network
+
+    def _fit_readout(self, X, labels):
+        coef, intercept = solve_ridge_with_intercept(self._features(X), labels, self.readout_alpha)
+        output = self.network_.layers[-1]
+        output.params["W"][...] = coef
+        output.params["b"][...] = intercept
+        self.loss_curve_, self.validation_scores_ = [], []
+        self.best_validation_score_, self.n_iter_ = None, 0
+
+    # ------------------------------------------------------------------ inference
+
+    def _features(self, X):
+        for layer in self.network_.layers[:-1]:
+            X = layer.forward(X)
+        return X
+
+    def _checked(self, X):
+        check_is_fitted(self)
+        return self._validate(X, reset=False)
+
+    def transform(self, X):
+        """Top hidden activations of the recognition network (the composition of the
+        RBMs' up-passes before fine-tuning)."""
+        return self._features(self._checked(X))
+
+    def _logits(self, X):
+        X = self._checked(X)
+        return self.network_.predict(X)
+
+    def decision_function(self, X):
+        """Output-layer logits, shape (n_samples, n_classes); for two classes the logit
+        of classes_[1] minus that of classes_[0]."""
+        return self._binary_scores(self._logits(X))
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits), in the order of ``classes_``."""
+        return get_activation("softmax").forward(self._logits(X))
+
+    def predict(self, X):
+        """The most probable class of each sample."""
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(axis=1)]
+
+    # ------------------------------------------------------------------ generation
+
+    def sample(self, n_samples=1, label=None, n_steps=1000, random_state=None):
+        """Generate ``n_samples`` inputs: ``n_steps`` Gibbs steps in the top RBM from
+        random features (label units clamped to ``label`` -- one label or one per
+        sample -- or sampled freely), then a deterministic top-down pass: each layer's
+        probabilities given the probabilities of the layer above (mean field), which
+        gives cleaner images than sampled states; returns the visible probabilities
+        (means for Gaussian visibles)."""
+        check_is_fitted(self)
+        rng = self._rng() if random_state is None else check_random_state(random_state)
+        top = self.rbms_[-1]
+        n_features = top.n_features_in_ - (len(self.classes_) if self.label_units else 0)
+        state = (rng.uniform(size=(n_samples, n_features)) < 0.5).astype(top.components_.dtype)
+        if self.label_units:
+            clamped = None if label is None else self._label_one_hot(label, n_samples)
+            labels = clamped if clamped is not None else one_hot(
+                rng.randint(len(self.classes_), size=n_samples), len(self.classes_), state.dtype
+            )
+            state = np.hstack([state, labels])
+        elif label is not None:
+            raise ValueError("label-clamped sampling needs label_units=True")
+        for _ in range(n_steps):
+            state = top._gibbs_step(state, rng)
+            if self.label_units and clamped is not None:
+                state[:, n_features:] = clamped
+        visible = top._visible_mean(top._hidden_probabilities(state))[:, :n_features]
+        for rbm in reversed(self.rbms_[:-1]):
+            visible = rbm._visible_mean(visible)
+        return visible
+
+    def _label_one_hot(self, label, n_samples):
+        labels = np.broadcast_to(np.asarray(label), (n_samples,))
+        return one_hot(self._codes(labels), len(self.classes_), self.rbms_[-1].components_.dtype)
+
+
+def _accuracy(codes, logits):
+    return np.mean(logits.argmax(axis=1) == codes)
+
+
+def samples_per_label(estimator, data, figure, per_label=8):
+    """Figure hook: label-clamped samples, one row per class."""
+    n_classes = len(estimator.classes_)
+    figure.set_size_inches(per_label * 0.8, n_classes * 0.8)
+    side = int(round(np.sqrt(estimator.n_features_in_)))
+    shape = (side, side) if side * side == estimator.n_features_in_ else (1, estimator.n_features_in_)
+    axes = figure.subplots(n_classes, per_label, squeeze=False)
+    for row, label in enumerate(estimator.classes_):
+        images = estimator.sample(per_label, label=label, n_steps=1000, random_state=row)
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image.reshape(shape), cmap="gray_r")
+            axes[row, column].set_axis_off()
+    figure.suptitle(f"{type(estimator).__name__}: label-clamped samples, one row per class")
