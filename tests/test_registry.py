@@ -7,7 +7,8 @@ import zoo
 from zoo import registry
 from zoo._resources import data_path
 
-CELLS_SO_FAR = {"P", "FF", "DFF", "RBF", "ELM"}
+CELLS_SO_FAR = {"P", "FF", "DFF", "RBF", "ELM", "RNN", "LSTM", "GRU", "ESN", "LSM", "HN", "MC", "BM",
+                "RBM", "DBN", "AE", "DAE", "SAE", "VAE"}
 
 
 def _entries():

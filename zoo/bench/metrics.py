@@ -83,3 +83,33 @@ def mse(estimator, data):
 def nrmse(estimator, data):
     y_true, y_pred = _targets_and_predictions(estimator, data)
     return np.sqrt(np.mean((y_true - y_pred) ** 2)) / np.std(y_true)
+
+
+def _defined_in(path):
+    """A metric function that lives in a family module, imported on first use."""
+
+    def score(estimator, data):
+        from zoo.registry import import_object
+
+        return import_object(path)(estimator, data)
+
+    return score
+
+
+# Metrics that a family defines beside its model: name -> (direction, function, description).
+FAMILY_METRICS = {
+    "reconstruction_mse": ("lower", "zoo.models.ae:reconstruction_mse",
+                           "mean squared error of inverse_transform(transform(X_test)) per entry"),
+    "pseudo_likelihood": ("higher", "zoo.models.rbm:pseudo_likelihood",
+                          "mean pseudo-log-likelihood (score_samples) of the test split"),
+    "log_likelihood": ("higher", "zoo.models.bm:log_likelihood",
+                       "exact mean log p(v) of the test split"),
+    "recall_rate": ("higher", "zoo.models.hopfield:recall_rate",
+                    "fraction of test patterns recalled exactly from 10%-flipped copies"),
+    "perplexity": ("lower", "zoo.models.markov:perplexity",
+                   "per-symbol perplexity of the held-out sequence"),
+    "series_nrmse": ("lower", "zoo.models.esn:series_nrmse",
+                     "one-step NRMSE on the test part of a series predicted from its start"),
+}
+for _name, (_direction, _path, _description) in FAMILY_METRICS.items():
+    metric(_name, _direction, _description)(_defined_in(_path))
