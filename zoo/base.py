@@ -20,7 +20,7 @@ from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from .core.activations import get_activation
@@ -104,13 +104,15 @@ class ZooEstimator(BaseEstimator):
     _constraints = {}
 
     def _check_params(self):
+        rules = {}  # a subclass's rule replaces a base class's rule of the same name
         for cls in reversed(type(self).__mro__):
-            for name, rule in cls.__dict__.get("_constraints", {}).items():
-                value = getattr(self, name)
-                if callable(rule) and not hasattr(rule, "check"):
-                    rule(name, value)
-                else:
-                    rule.check(name, value)
+            rules.update(cls.__dict__.get("_constraints", {}))
+        for name, rule in rules.items():
+            value = getattr(self, name)
+            if callable(rule) and not hasattr(rule, "check"):
+                rule(name, value)
+            else:
+                rule.check(name, value)
 
     def _float_dtype(self):
         dtype = getattr(self, "dtype", np.float64)
@@ -123,6 +125,31 @@ class ZooEstimator(BaseEstimator):
         supervised fit raises sklearn's "requires y to be passed" error."""
         kwargs.setdefault("dtype", self._float_dtype())
         return validate_data(self, X, y, reset=reset, **kwargs)
+
+    def _validate_sequences(self, X, reset, dtype=None):
+        """Validated 3-D input (n_sequences, n_steps, n_features_per_step).
+
+        Checks finite values and at least one step and one feature; ``fit`` records
+        the features per step in ``n_step_features_`` (and ``n_features_in_``), later
+        calls must match it. Sequences may have any length at predict.
+        """
+        X = check_array(X, allow_nd=True, dtype=dtype or self._float_dtype(), input_name="X")
+        if X.ndim != 3:
+            raise ValueError(
+                "X must be 2-D (n_samples, n_steps) or 3-D (n_samples, n_steps, "
+                f"n_features); got a {X.ndim}-D array"
+            )
+        if X.shape[1] < 1 or X.shape[2] < 1:
+            raise ValueError(f"X needs at least one step and one feature; got shape {X.shape}")
+        if reset:
+            vars(self).pop("feature_names_in_", None)
+            self.n_features_in_ = self.n_step_features_ = X.shape[2]
+        elif X.shape[2] != self.n_step_features_:
+            raise ValueError(
+                f"X has {X.shape[2]} features per step, but {type(self).__name__} "
+                f"is expecting {self.n_step_features_} features as input"
+            )
+        return X
 
     def _rng(self):
         return check_random_state(getattr(self, "random_state", None))

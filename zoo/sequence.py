@@ -121,23 +121,9 @@ class SequenceEstimator(NeuralNetEstimator):
             X = np.asarray(X)
             ndim = X.ndim
         if ndim >= 3:
-            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
-            if X.ndim != 3:
-                raise ValueError(
-                    "X must be 2-D (n_samples, n_steps) or 3-D (n_samples, n_steps, "
-                    f"n_features); got a {X.ndim}-D array"
-                )
-            if X.shape[1] < 1 or X.shape[2] < 1:
-                raise ValueError(f"X needs at least one step and one feature; got shape {X.shape}")
+            X = self._validate_sequences(X, reset, dtype)
             if reset:
-                vars(self).pop("feature_names_in_", None)
-                self.n_features_in_ = self.n_step_features_ = X.shape[2]
                 self.n_steps_in_ = None
-            elif X.shape[2] != self.n_step_features_:
-                raise ValueError(
-                    f"X has {X.shape[2]} features per step, but {type(self).__name__} was "
-                    f"fitted with {self.n_step_features_}"
-                )
             return X
         per_step = (self.n_features_per_step or 1) if reset else self.n_step_features_
         if reset or self.n_steps_in_ is not None:

@@ -98,7 +98,7 @@ def test_bad_input(cls):
     with pytest.raises(ValueError, match="hidden_size"):
         cls(hidden_size=0).fit(X, y)
     model = cls(max_iter=2).fit(X, y)
-    with pytest.raises(ValueError, match="1 features per step, but .* with 2"):
+    with pytest.raises(ValueError, match="1 features per step, but .* expecting 2"):
         model.predict(X[:, :, :1])
     with pytest.raises(ValueError, match="NaN"):
         model.predict(X_bad)

@@ -132,7 +132,7 @@ def test_bad_input_to_fit_and_predict(cls):
     with pytest.raises(NotFittedError):
         cls().predict(X)
     model = cls(max_iter=2).fit(X, y)
-    with pytest.raises(ValueError, match="3 features per step, but .* with 2"):
+    with pytest.raises(ValueError, match="3 features per step, but .* expecting 2"):
         model.predict(rng.standard_normal((4, 5, 3)))
     X_nan = X.copy()
     X_nan[2, 2, 0] = np.nan

@@ -211,19 +211,6 @@ class AutoencoderBase(NeuralNetEstimator):
         "output_activation": Options(*OUTPUT_LOSSES),
     }
 
-    def _check_params(self):
-        # A subclass's rule replaces the base rule of the same name (here: the
-        # optimizer list, which gains "lbfgs").
-        rules = {}
-        for cls in reversed(type(self).__mro__):
-            rules.update(cls.__dict__.get("_constraints", {}))
-        for name, rule in rules.items():
-            value = getattr(self, name)
-            if callable(rule) and not hasattr(rule, "check"):
-                rule(name, value)
-            else:
-                rule.check(name, value)
-
     def _plan(self):
         raise NotImplementedError
 

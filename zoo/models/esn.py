@@ -56,32 +56,20 @@ DENSE_EIGEN_MAX = 300
 def read_sequences(estimator, X, reset, rows_are_steps):
     """Validated input as a float64 array (n_sequences, n_steps, n_channels).
 
-    3-D input is checked here (finite values, channel count against ``n_channels_``);
+    3-D input goes through ``ZooEstimator._validate_sequences``;
     2-D input goes through the estimator's sklearn validation and is read as one
     series of time steps (``rows_are_steps``) or as univariate sequences, one per row.
     """
     if is_3d_input(X):
-        X = check_array(X, allow_nd=True, dtype=np.float64)
-        if X.shape[1] < 1 or X.shape[2] < 1:
-            raise ValueError(
-                f"3-D input needs at least one step and one feature, got shape {X.shape}"
-            )
-        if reset:
-            estimator.n_features_in_ = estimator.n_channels_ = X.shape[2]
-        elif X.shape[2] != estimator.n_channels_:
-            raise ValueError(
-                f"X has {X.shape[2]} features per step, but {type(estimator).__name__} "
-                f"is expecting {estimator.n_channels_} features as input"
-            )
-        return X
-    if not (reset or rows_are_steps) and estimator.n_channels_ != 1:
+        return estimator._validate_sequences(X, reset, np.float64)
+    if not (reset or rows_are_steps) and estimator.n_step_features_ != 1:
         raise ValueError(
             f"2-D input is read as univariate sequences, but {type(estimator).__name__} "
-            f"was fitted on {estimator.n_channels_} channels; pass 3-D input"
+            f"was fitted on {estimator.n_step_features_} channels; pass 3-D input"
         )
     X = estimator._validate(X, reset=reset, dtype=np.float64)
     if reset:
-        estimator.n_channels_ = X.shape[1] if rows_are_steps else 1
+        estimator.n_step_features_ = X.shape[1] if rows_are_steps else 1
     return X[None] if rows_are_steps else X[:, :, None]
 
 
@@ -266,7 +254,7 @@ _ATTRIBUTES_DOC = """
     readout_ : zoo.core.readout.RidgeReadout
         The ridge statistics; ``partial_fit`` adds to them.
     n_features_in_ : int
-    n_channels_ : int
+    n_step_features_ : int
         Input features per time step.
 """
 
@@ -383,7 +371,7 @@ class ESNRegressor(RegressorMixin, _ESNBase):
             X, y, reset=reset, multi_output=True, y_numeric=True, dtype=np.float64
         )
         if reset:
-            self.n_channels_ = X.shape[1]
+            self.n_step_features_ = X.shape[1]
         y = np.asarray(y, dtype=np.float64)
         return X[None], y.reshape(1, X.shape[0], -1), y.ndim == 1
 
@@ -484,10 +472,10 @@ class ESNRegressor(RegressorMixin, _ESNBase):
         (n_sequences, n_steps[, n_outputs]) for 3-D X.
         """
         check_is_fitted(self)
-        if self.n_outputs_ != self.n_channels_:
+        if self.n_outputs_ != self.n_step_features_:
             raise ValueError(
                 f"generate needs a next-step model whose outputs are its inputs; it has "
-                f"{self.n_channels_} input features and {self.n_outputs_} outputs"
+                f"{self.n_step_features_} input features and {self.n_outputs_} outputs"
             )
         Interval(int, 1, None).check("n_steps", n_steps)
         if X is None:
@@ -571,7 +559,7 @@ class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
             return U, y
         X, y = self._validate(X, y, reset=reset, dtype=np.float64)
         if reset:
-            self.n_channels_ = 1
+            self.n_step_features_ = 1
         return X[:, :, None], y
 
     def fit(self, X, y):

@@ -345,7 +345,7 @@ class _LSMBase(TransformerMixin, ZooEstimator):
             return U, y
         X, y = self._validate(X, y, reset=reset, dtype=np.float64, **kwargs)
         if reset:
-            self.n_channels_ = 1
+            self.n_step_features_ = 1
         return X[:, :, None], y
 
     def _fit_states(self, U, T):
@@ -459,7 +459,7 @@ _ATTRIBUTES_DOC = """
     background_, v_init_ : ndarray of shape (n_neurons,)
     input_weights_ : ndarray of shape (n_inputs, n_neurons)
     readout_ : zoo.core.readout.RidgeReadout
-    n_neurons_, n_features_in_, n_channels_ : int
+    n_neurons_, n_features_in_, n_step_features_ : int
 """
 
 
