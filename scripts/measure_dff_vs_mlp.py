@@ -2,8 +2,9 @@
 
 Same data (standardized digits, 75/25 split, random_state 0), same architecture
 (128, 64), solver Adam at 1e-3, batch 64, the same number of epochs (no early stop:
-both run every epoch) and the same L2 penalty (sklearn divides alpha by the batch
-size), under 1 and 2 BLAS threads. Prints best-of-N fit times and the ratio.
+both run every epoch) and the same L2 penalty alpha (both add
+(alpha / (2 n_batch)) ||W||^2 to the batch loss), under 1 and 2 BLAS threads. Prints
+best-of-N fit times and the ratio.
 
     python scripts/measure_dff_vs_mlp.py [--epochs 100] [--repeats 3]
 """
@@ -26,7 +27,7 @@ BATCH = 64
 
 def estimators(epochs, threads):
     zoo_dff = DFFClassifier(hidden_layer_sizes=(128, 64), learning_rate=1e-3, batch_size=BATCH,
-                            alpha=ALPHA / BATCH, max_iter=epochs, n_iter_no_change=epochs + 1,
+                            alpha=ALPHA, max_iter=epochs, n_iter_no_change=epochs + 1,
                             random_state=0, n_threads=threads)
     mlp = MLPClassifier(hidden_layer_sizes=(128, 64), solver="adam", learning_rate_init=1e-3,
                         batch_size=BATCH, alpha=ALPHA, max_iter=epochs, n_iter_no_change=epochs + 1,

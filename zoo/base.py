@@ -258,7 +258,10 @@ class NeuralNetEstimator(ZooEstimator):
     }
 
     def _make_optimizer(self, n_samples):
-        options = {"weight_decay": self.alpha, "clip_norm": self.clip_norm}
+        # alpha / (2 n_batch) ||W||^2 added to the mean batch loss, as in sklearn's MLP:
+        # the gradient gets alpha / n_batch * W, n_batch the nominal minibatch size
+        batch = min(self.batch_size or n_samples, n_samples)
+        options = {"weight_decay": float(self.alpha) / batch, "clip_norm": self.clip_norm}
         if self.optimizer in ("momentum", "nesterov"):
             options["momentum"] = self.momentum
         schedule = get_schedule(self.schedule, self.learning_rate, **self._schedule_options(n_samples))
@@ -341,7 +344,9 @@ TRAINING_PARAMETERS_DOC = """    schedule : str, default="constant"
     momentum : float, default=0.9
         For the momentum and nesterov optimizers.
     alpha : float, default=1e-4
-        L2 penalty on the weight matrices.
+        L2 penalty on the weight matrices (not the biases), scaled as in
+        scikit-learn's MLP: (alpha / (2 n_batch)) sum ||W||^2 is added to the mean loss
+        of each minibatch of n_batch samples (n_batch = n_samples for the full batch).
     batch_size : int or None, default=32
         Minibatch size; None trains on the full batch.
     max_iter : int, default=200

@@ -55,7 +55,9 @@ PARAMETERS_DOC = """    hidden_size : int, default=32
     momentum : float, default=0.9
         For the momentum and nesterov optimizers.
     alpha : float, default=0.0
-        L2 penalty on the weight matrices.
+        L2 penalty on the weight matrices (not the biases), scaled as in
+        scikit-learn's MLP: (alpha / (2 n_batch)) sum ||W||^2 is added to the mean loss
+        of each minibatch of n_batch sequences.
     batch_size : int or None, default=32
         Minibatch size; None trains on the full batch.
     max_iter : int, default=50
@@ -360,8 +362,4 @@ class SequenceRegressor(RegressorMixin, SequenceRegressorMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        # sklearn's score check sets alpha=0.01, meant as its L2 penalty scaled by
-        # 1 / batch size; zoo's alpha is unscaled, and at 0.01 the gated cells' small
-        # hidden states cannot reach unit-variance outputs (LSTM: R^2 0.36 there)
-        tags.regressor_tags.poor_score = True
         return tags

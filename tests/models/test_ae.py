@@ -63,7 +63,7 @@ def test_tied_linear_autoencoder_matches_pca_subspace():
 def test_8_3_8_encoder_reconstructs_every_one_hot_pattern():
     X = np.eye(8)
     ae = Autoencoder(encoder_layer_sizes=(), code_size=3, code_activation="logistic",
-                     output_activation="logistic", optimizer="lbfgs", alpha=1e-4,
+                     output_activation="logistic", optimizer="lbfgs", alpha=8e-4,
                      max_iter=2000, dtype=np.float64, random_state=0).fit(X)
     assert np.array_equal(ae.reconstruct(X).argmax(axis=1), np.arange(8))
     assert ae.transform(X).shape == (8, 3)

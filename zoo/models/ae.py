@@ -133,15 +133,19 @@ class PenalizedLoss:
         return value + self.network.penalty(), d_output
 
 
-def weight_decay_penalty(params, alpha):
-    """(alpha / 2) sum ||W||^2 over the weight matrices: the optimizers' L2 ``weight_decay``."""
-    return 0.5 * alpha * sum(float(np.vdot(p, p)) for p in params if p.ndim > 1)
+def weight_decay_penalty(params, decay):
+    """(decay / 2) sum ||W||^2 over the weight matrices: the optimizers' L2 ``weight_decay``."""
+    return 0.5 * decay * sum(float(np.vdot(p, p)) for p in params if p.ndim > 1)
 
 
 def minimize_lbfgs(network, X, targets, objective, alpha, max_iter):
     """Full-batch L-BFGS (scipy's L-BFGS-B) on the flattened parameters with the
-    backprop gradient; returns (loss curve, iterations, converged)."""
+    backprop gradient; returns (loss curve, iterations, converged).
+
+    The objective is the mean loss plus (alpha / (2 n_samples)) sum ||W||^2, the L2
+    penalty of scikit-learn's MLP with solver='lbfgs'."""
     params = network.params
+    decay = float(alpha) / X.shape[0]
     sizes = [p.size for p in params]
     bounds = np.cumsum([0, *sizes])
 
@@ -153,8 +157,8 @@ def minimize_lbfgs(network, X, targets, objective, alpha, max_iter):
         unpack(theta)
         value, d_output = objective(network.forward(X, training=True), targets)
         network.backward(d_output)
-        value += weight_decay_penalty(params, alpha)
-        grads = [g + alpha * p if p.ndim > 1 else g for p, g in zip(params, network.grads)]
+        value += weight_decay_penalty(params, decay)
+        grads = [g + decay * p if p.ndim > 1 else g for p, g in zip(params, network.grads)]
         return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 
     curve = []

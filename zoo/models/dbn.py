@@ -98,7 +98,9 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
     schedule, momentum, alpha, batch_size, max_iter, tol, n_iter_no_change,
     early_stopping, validation_fraction, shuffle, clip_norm, warm_start
         Fine-tuning settings, as in every backprop-trained zoo family (defaults
-        "constant", 0.9, 1e-4, 32, 50, 1e-4, 10, False, 0.1, True, None, False).
+        "constant", 0.9, 1e-4, 32, 50, 1e-4, 10, False, 0.1, True, None, False);
+        alpha is the L2 penalty scaled as in scikit-learn's MLP,
+        (alpha / (2 n_batch)) sum ||W||^2 added to the mean minibatch loss.
     random_state : int, RandomState or None, default=None
     verbose : bool, default=False
     dtype : numpy float type, default=np.float64

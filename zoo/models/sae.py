@@ -119,7 +119,8 @@ class SparseAutoencoder(TransformerMixin, AutoencoderBase):
         Squared error, or binary cross-entropy from logits for inputs in [0, 1].
     tied_weights : bool, default=False
     alpha : float, default=1e-4
-        lambda, the weight decay (lambda/2) sum ||W||^2.
+        Weight decay scaled as in scikit-learn's MLP: (alpha / (2 n_batch)) sum ||W||^2
+        is added to the mean loss, so Ng's lambda is alpha / n_samples for the full batch.
     batch_size : int or None, default=None
         Full batch by default: rho_hat is a batch statistic.
     max_iter : int, default=100
