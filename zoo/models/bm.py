@@ -8,6 +8,11 @@ over chains), and an annealing schedule lowers T to 1 (Kirkpatrick et al. 1983).
 log-likelihood gradient is dW_ij ∝ <s_i s_j>_clamped - <s_i s_j>_free: the positive
 phase clamps the visible units to data, the negative phase runs free. Tiny models are
 solved exactly by enumerating the 2^N states.
+
+The paper's own learning procedure is available too: noisy clamping (a clamped unit
+is flipped with a small probability each learning step, which keeps the weights
+finite) and fixed-size weight steps in the direction of the sign of the statistic
+difference (``clamp_noise``, ``update="sign"``).
 """
 
 import numbers
@@ -21,6 +26,16 @@ from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
 from zoo.models.rbm import MAX_ENUMERATED_UNITS, bit_vectors
 
 __all__ = ["BoltzmannMachine", "log_likelihood"]
+
+
+def _check_clamp_noise(name, value):
+    if value is None:
+        return
+    message = f"{name} must be None or a pair (p_on_to_off, p_off_to_on) of probabilities in [0, 1), got {value!r}"
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(message)
+    if not all(isinstance(p, numbers.Real) and 0 <= p < 1 for p in value):
+        raise ValueError(message)
 
 
 def _check_schedule(name, value):
@@ -51,6 +66,19 @@ class BoltzmannMachine(ZooEstimator):
         Statistics from annealed Gibbs sampling, or exact expectations by enumerating
         the 2^n_units states (at most 24 units).
     learning_rate : float, default=0.1
+        Step size: multiplies the statistic difference (``update="gradient"``) or
+        is the fixed size of every weight change (``update="sign"``).
+    update : {"gradient", "sign"}, default="gradient"
+        "gradient": dW = learning_rate (<s_i s_j>_clamped - <s_i s_j>_free), the
+        log-likelihood gradient. "sign": dW = learning_rate sign(...), the fixed
+        weight steps of Ackley et al. (1985).
+    clamp_noise : (float, float) or None, default=None
+        Noisy clamping (Ackley et al. 1985): at every learning step each clamped
+        visible unit that should be on is off with probability ``clamp_noise[0]``
+        and each that should be off is on with probability ``clamp_noise[1]``
+        (a value x in [0, 1] is on with probability x (1 - p0) + (1 - x) p1). The
+        paper used (0.15, 0.05). It keeps the weights finite and helps learning
+        leave local optima.
     n_iter : int, default=5
         Full-batch learning steps.
     init_scale : float, default=0.1
@@ -66,6 +94,9 @@ class BoltzmannMachine(ZooEstimator):
         Keep the negative chains between learning steps (Tieleman 2008) and skip
         their annealing after the first step.
     random_state : int, RandomState or None, default=None
+    warm_start : bool, default=False
+        Continue from the fitted weights (same number of units) instead of a new
+        random start, e.g. to sharpen a noisily clamped solution without noise.
     dtype : numpy float type, default=np.float64
     n_threads : int or None, default=None
 
@@ -78,6 +109,7 @@ class BoltzmannMachine(ZooEstimator):
     chains_ : ndarray of shape (n_chains, n_units)
         Last states of the negative-phase chains.
     n_iter_ : int
+        Learning steps taken, counted over warm-started fits.
     random_state_ : RandomState
     n_features_in_ : int
         Number of visible units.
@@ -87,6 +119,8 @@ class BoltzmannMachine(ZooEstimator):
         "n_hidden": Interval(int, 0, None),
         "method": Options("sampling", "exact"),
         "learning_rate": Interval(float, 0, None, closed="neither"),
+        "update": Options("gradient", "sign"),
+        "clamp_noise": _check_clamp_noise,
         "n_iter": Interval(int, 0, None),
         "init_scale": Interval(float, 0, None),
         "weight_decay": Interval(float, 0, None),
@@ -103,6 +137,8 @@ class BoltzmannMachine(ZooEstimator):
         connectivity=None,
         method="sampling",
         learning_rate=0.1,
+        update="gradient",
+        clamp_noise=None,
         n_iter=5,
         init_scale=0.1,
         weight_decay=0.0,
@@ -110,6 +146,7 @@ class BoltzmannMachine(ZooEstimator):
         n_stat_sweeps=10,
         n_chains=50,
         persistent=False,
+        warm_start=False,
         random_state=None,
         dtype=np.float64,
         n_threads=None,
@@ -118,6 +155,8 @@ class BoltzmannMachine(ZooEstimator):
         self.connectivity = connectivity
         self.method = method
         self.learning_rate = learning_rate
+        self.update = update
+        self.clamp_noise = clamp_noise
         self.n_iter = n_iter
         self.init_scale = init_scale
         self.weight_decay = weight_decay
@@ -125,6 +164,7 @@ class BoltzmannMachine(ZooEstimator):
         self.n_stat_sweeps = n_stat_sweeps
         self.n_chains = n_chains
         self.persistent = persistent
+        self.warm_start = warm_start
         self.random_state = random_state
         self.dtype = dtype
         self.n_threads = n_threads
@@ -139,17 +179,25 @@ class BoltzmannMachine(ZooEstimator):
         self.mask_ = self._connectivity(n_units)
         if self.method == "exact" and n_units > MAX_ENUMERATED_UNITS:
             raise ValueError(f"method='exact' enumerates 2**{n_units} states; use at most {MAX_ENUMERATED_UNITS} units")
-        self.random_state_ = self._rng()
-        # small random symmetric weights break the symmetry between hidden units
-        noise = self.random_state_.normal(0.0, self.init_scale, size=(n_units, n_units))
-        self.weights_ = np.where(self.mask_, np.triu(noise, 1) + np.triu(noise, 1).T, 0.0).astype(X.dtype)
-        self.bias_ = np.zeros(n_units, dtype=X.dtype)
-        self.chains_ = self._random_states(self.n_chains, n_units, self.random_state_)
-        self.n_iter_ = 0
+        if not (self.warm_start and getattr(self, "bias_", np.empty(0)).shape == (n_units,)):
+            self._initialise(n_units, X.dtype)
+        self.weights_ = np.where(self.mask_, self.weights_, 0.0).astype(X.dtype)
+        self.bias_ = self.bias_.astype(X.dtype)
+        if self.chains_.shape[0] != self.n_chains:
+            self.chains_ = self._random_states(self.n_chains, n_units, self.random_state_)
         with self._threads(0):
             for _ in range(self.n_iter):
                 self._learning_step(X)
         return self
+
+    def _initialise(self, n_units, dtype):
+        self.random_state_ = self._rng()
+        # small random symmetric weights break the symmetry between hidden units
+        noise = self.random_state_.normal(0.0, self.init_scale, size=(n_units, n_units))
+        self.weights_ = (np.triu(noise, 1) + np.triu(noise, 1).T).astype(dtype)
+        self.bias_ = np.zeros(n_units, dtype=dtype)
+        self.chains_ = self._random_states(self.n_chains, n_units, self.random_state_)
+        self.n_iter_ = 0
 
     def _connectivity(self, n_units):
         if self.connectivity is None:
@@ -169,15 +217,26 @@ class BoltzmannMachine(ZooEstimator):
         return (rng.uniform(size=(n, n_units)) < 0.5).astype(self.bias_.dtype)
 
     def _learning_step(self, X):
+        if self.clamp_noise is not None:
+            X = self._noisy_clamp(X)
         if self.method == "exact":
             clamped, free = self._exact_statistics(X)
         else:
             clamped, free = self._sampled_statistics(X)
         (pair_plus, mean_plus), (pair_minus, mean_minus) = clamped, free
-        step = self.learning_rate * ((pair_plus - pair_minus) - self.weight_decay * self.weights_)
-        self.weights_ += np.where(self.mask_, step, 0.0)
-        self.bias_ += self.learning_rate * (mean_plus - mean_minus)
+        weight_direction = (pair_plus - pair_minus) - self.weight_decay * self.weights_
+        bias_direction = mean_plus - mean_minus
+        if self.update == "sign":
+            weight_direction, bias_direction = np.sign(weight_direction), np.sign(bias_direction)
+        self.weights_ += np.where(self.mask_, self.learning_rate * weight_direction, 0.0)
+        self.bias_ += self.learning_rate * bias_direction
         self.n_iter_ += 1
+
+    def _noisy_clamp(self, X):
+        """Binary rows drawn around X: on with probability x (1 - p_off) + (1 - x) p_on."""
+        turn_off, turn_on = self.clamp_noise
+        p_on = X * (1.0 - turn_off) + (1.0 - X) * turn_on
+        return (self.random_state_.uniform(size=X.shape) < p_on).astype(X.dtype)
 
     @staticmethod
     def _moments(states, weights=None):
