@@ -63,6 +63,35 @@ def test_reducible_chain_has_no_unique_stationary_distribution():
         chain.stationary_distribution()
 
 
+def test_order_2_stationary_distribution_is_the_context_chain_law():
+    """An order-2 chain is a first-order chain over symbol pairs: its stationary law
+    equals power iteration on the 9 x 9 pair chain built here from transition_matrix_,
+    and the pair frequencies of a long sample."""
+    rng = np.random.RandomState(3)
+    conditional = rng.dirichlet(np.ones(3), size=(3, 3))  # P(s | a, b)
+    path = [0, 1]
+    for u in rng.uniform(size=60000):
+        path.append(int(np.searchsorted(np.cumsum(conditional[path[-2], path[-1]]), u)))
+    chain = MarkovChain(2, alpha=0.5, random_state=0).fit(np.array(path))
+    pi = chain.stationary_distribution()
+    pair_chain = np.zeros((9, 9))
+    for row, (a, b) in enumerate(chain.contexts_):
+        pair_chain[3 * a + b, 3 * b + np.arange(3)] = chain.transition_matrix_[row]
+    power = np.full(9, 1 / 9)
+    for _ in range(2000):
+        power = power @ pair_chain
+    assert np.abs(pi - power).max() <= 1e-10
+    sample = chain.sample(200000)
+    pairs = np.bincount(3 * sample[:-1] + sample[1:], minlength=9) / (len(sample) - 1)
+    assert np.abs(pi - pairs).max() <= 0.01
+
+
+def test_stationary_distribution_needs_a_bounded_context_space():
+    chain = MarkovChain(3).fit(np.arange(60) % 60)
+    with pytest.raises(ValueError, match="contexts"):
+        chain.stationary_distribution()
+
+
 @pytest.mark.parametrize("order", [1, 2, 3])
 def test_without_smoothing_generated_ngrams_occur_in_training(order):
     corpus = load("zen").info["text_train"]

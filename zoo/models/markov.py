@@ -26,10 +26,11 @@ Conventions shared by both classes:
 """
 
 import numbers
+import warnings
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse
+import scipy.sparse.linalg
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
@@ -39,6 +40,8 @@ __all__ = ["MarkovChain", "MarkovChainClassifier", "perplexity", "transition_hea
 
 # context ids are mixed-radix numbers sum_j c_j |S|^(k-1-j); they must fit in int64
 MAX_CONTEXT_ID = 2**62
+# contexts of the sparse linear solve in stationary_distribution
+MAX_STATIONARY_STATES = 2**17
 
 
 class _Encoded:
@@ -348,29 +351,50 @@ class MarkovChain(_MarkovBase):
     # ------------------------------------------------------------ chain properties
 
     def stationary_distribution(self):
-        """pi with pi P = pi and sum(pi) = 1 (order 1; order 0: the symbol
-        probabilities), from the linear system (P^T - I) pi = 0 with the last equation
-        replaced by sum(pi) = 1. A reducible chain (no unique pi) raises ValueError."""
+        """pi with pi P = pi and sum(pi) = 1.
+
+        Order 0: the symbol probabilities. Order 1: over ``symbols_``. Order k >= 2: an
+        order-k chain is a first-order chain over its contexts, (s_1..s_k) -> (s_2..s_k, s)
+        with P(s | s_1..s_k) (uniform for a context never seen, as in ``sample``), so pi
+        is over all ``n_symbols_ ** k`` contexts, in the order of
+        ``itertools.product(symbols_, repeat=k)``; at most MAX_STATIONARY_STATES of them.
+        Solved as the sparse linear system (P^T - I) pi = 0 with the last equation
+        replaced by sum(pi) = 1. A chain without a unique pi raises ValueError.
+        """
         check_is_fitted(self)
         if self.order == 0:
             return self.transition_matrix_[0].copy()
-        if self.order > 1:
+        n_states = self.n_symbols_**self.order
+        if n_states > MAX_STATIONARY_STATES:
             raise ValueError(
-                "stationary_distribution is defined here for order 0 and 1; an order-k chain "
-                "is a first-order chain over its contexts"
+                f"an order-{self.order} chain over {self.n_symbols_} symbols has {n_states} contexts; "
+                f"stationary_distribution handles at most {MAX_STATIONARY_STATES}"
             )
-        n = self.n_symbols_
-        system = self.transition_matrix_.T - np.eye(n)
-        system[-1] = 1.0
-        rhs = np.zeros(n)
+        transitions = self._context_transitions(n_states)
+        system = (transitions.T - scipy.sparse.identity(n_states, format="csr")).tocsr()[:-1]
+        system = scipy.sparse.vstack([system, np.ones((1, n_states))], format="csc")
+        rhs = np.zeros(n_states)
         rhs[-1] = 1.0
-        try:
-            pi = scipy.linalg.solve(system, rhs)
-        except (scipy.linalg.LinAlgError, ValueError) as exc:
-            raise ValueError(f"the chain has no unique stationary distribution: {exc}") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.sparse.linalg.MatrixRankWarning)
+            try:
+                pi = scipy.sparse.linalg.spsolve(system, rhs)
+            except (scipy.sparse.linalg.MatrixRankWarning, RuntimeError) as exc:
+                raise ValueError(f"the chain has no unique stationary distribution: {exc}") from exc
         if not np.all(np.isfinite(pi)) or pi.min() < -1e-10:
             raise ValueError("the chain has no unique stationary distribution (it is reducible)")
         return np.clip(pi, 0.0, None) / np.clip(pi, 0.0, None).sum()
+
+    def _context_transitions(self, n_states):
+        """Sparse first-order transition matrix between context ids: context c moves to
+        (c mod |S|^(k-1)) |S| + s with probability P(s | c)."""
+        n = self.n_symbols_
+        contexts = np.arange(n_states)
+        probabilities = self._table()[self._rows(contexts, np.ones(n_states, dtype=bool))]
+        successors = (contexts % (n_states // n))[:, None] * n + np.arange(n)
+        return scipy.sparse.csr_matrix(
+            (probabilities.ravel(), (np.repeat(contexts, n), successors.ravel())), shape=(n_states, n_states)
+        )
 
 
 class MarkovChainClassifier(ClassifierMixin, ZooClassifierMixin, _MarkovBase):
