@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import zoo
-from zoo.core.gradcheck import check_layer, numerical_gradient, relative_error
+from zoo.core.gradcheck import check_layer, check_network, numerical_gradient, relative_error
 from zoo.core.layers import Dense
 from zoo.core.losses import binary_cross_entropy, mse
 from zoo.datasets import load
@@ -18,7 +18,7 @@ from zoo.models.ae import (
     Autoencoder,
     AutoencoderNetwork,
     TiedDense,
-    check_network_gradients,
+    PenalizedLoss,
     reconstruction_mse,
 )
 
@@ -94,7 +94,7 @@ def test_gradient_of_the_whole_autoencoder(tied, output):
                      max_iter=2, dtype=np.float64, random_state=0).fit(X)
     loss = mse if output == "identity" else binary_cross_entropy
     assert sum(isinstance(layer, TiedDense) for layer in ae.network_.layers) == (2 if tied else 0)
-    assert max(check_network_gradients(ae.network_, loss, X, X)) < 1e-6
+    assert max(check_network(ae.network_, PenalizedLoss(ae.network_, loss), X, X)) < 1e-6
 
 
 def test_tied_dense_gradients():
@@ -120,7 +120,7 @@ def test_tied_gradient_is_added_to_the_source_after_its_own():
     network = AutoencoderNetwork([encoder, TiedDense(encoder)], n_encoder_layers=1)
     network.build((4,), rng, np.float64)
     X = rng.standard_normal((6, 4))
-    errors = check_network_gradients(network, mse, X, X)
+    errors = check_network(network, PenalizedLoss(network, mse), X, X)
     assert max(errors) < 1e-7
 
 

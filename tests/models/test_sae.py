@@ -3,10 +3,10 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import zoo
-from zoo.core.gradcheck import check_layer, numerical_gradient, relative_error
+from zoo.core.gradcheck import check_layer, check_network, numerical_gradient, relative_error
 from zoo.core.losses import binary_cross_entropy
 from zoo.datasets import load
-from zoo.models.ae import Autoencoder, check_network_gradients
+from zoo.models.ae import Autoencoder, PenalizedLoss
 from zoo.models.sae import KLSparsity, KSparse, L1Sparsity, SparseAutoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -47,7 +47,7 @@ def test_gradient_check_of_the_objective_including_the_sparsity_term(sparsity, t
                             sparsity_weight=3.0, k=2, tied_weights=tied,
                             output_activation="logistic", max_iter=3, dtype=np.float64,
                             random_state=0).fit(X)
-    errors = check_network_gradients(sae.network_, binary_cross_entropy, X, X)
+    errors = check_network(sae.network_, PenalizedLoss(sae.network_, binary_cross_entropy), X, X)
     assert max(errors) < 1e-6
     if sparsity == "kl":
         assert sae.network_.penalty() > 0

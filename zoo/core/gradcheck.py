@@ -2,7 +2,8 @@
 
 ``check_layer`` compares a layer's analytic input and parameter gradients with
 (f(x + h) - f(x - h)) / 2h for the scalar loss L = sum(forward(x) * R), R a fixed
-random projection; ``check_loss`` does the same for a loss function.
+random projection; ``check_loss`` does the same for a loss function and
+``check_network`` for every parameter of a whole network under a loss.
 """
 
 import numpy as np
@@ -57,3 +58,19 @@ def check_loss(loss, output, target, eps=1e-6):
     analytic = loss(output, target)[1]
     numeric = numerical_gradient(lambda: loss(output, target)[0], output, eps)
     return relative_error(analytic, numeric)
+
+
+def check_network(network, objective, X, targets):
+    """Relative errors of a float64 network's backprop parameter gradients against
+    central differences, one per parameter, for ``objective(output, targets) ->
+    (value, d_output)`` of its training-mode output."""
+    _, d_output = objective(network.forward(X, training=True), targets)
+    network.backward(d_output)
+    analytic = [g.copy() for g in network.grads]
+
+    def value():
+        return objective(network.forward(X, training=True), targets)[0]
+
+    return [
+        relative_error(a, numerical_gradient(value, p)) for a, p in zip(analytic, network.params)
+    ]

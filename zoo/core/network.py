@@ -3,11 +3,14 @@
 ``train`` serves every gradient-trained family: full batch (``batch_size=None``),
 online (``batch_size=1``) or minibatch; shuffling from a random generator; an
 optional validation split; callbacks for early stopping, progress and anything else.
+``train_lbfgs`` is the full-batch alternative: scipy's L-BFGS-B on the flattened
+parameters with the backprop gradient.
 A loss that stops being finite ends training with ``TrainingDivergedError`` after
 the weights are put back to the end of the last finite epoch.
 """
 
 import numpy as np
+from scipy.optimize import minimize
 
 from .callbacks import History
 
@@ -146,3 +149,50 @@ def _all_finite(arrays):
 def _notify(callbacks, hook, state):
     for callback in callbacks:
         getattr(callback, hook)(state)
+
+
+def _weight_decay_penalty(params, decay):
+    """(decay / 2) sum ||W||^2 over the weight matrices: the optimizers' L2 ``weight_decay``."""
+    return 0.5 * decay * sum(float(np.vdot(p, p)) for p in params if p.ndim > 1)
+
+
+def train_lbfgs(network, X, targets, objective, alpha, max_iter):
+    """Full-batch L-BFGS (scipy's L-BFGS-B) on the flattened parameters with the
+    backprop gradient; returns (loss curve, iterations, converged).
+
+    The objective is the mean loss plus (alpha / (2 n_samples)) sum ||W||^2, the L2
+    penalty of scikit-learn's MLP with solver='lbfgs'."""
+    params = network.params
+    decay = float(alpha) / X.shape[0]
+    sizes = [p.size for p in params]
+    bounds = np.cumsum([0, *sizes])
+
+    def unpack(theta):
+        for param, start, stop in zip(params, bounds[:-1], bounds[1:]):
+            param[...] = theta[start:stop].reshape(param.shape)
+
+    def value_and_gradient(theta):
+        unpack(theta)
+        value, d_output = objective(network.forward(X, training=True), targets)
+        network.backward(d_output)
+        value += _weight_decay_penalty(params, decay)
+        grads = [g + decay * p if p.ndim > 1 else g for p, g in zip(params, network.grads)]
+        return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+    curve = []
+    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+    result = minimize(
+        value_and_gradient,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter},
+        callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),
+    )
+    if not np.isfinite(result.fun):
+        unpack(theta0)
+        raise TrainingDivergedError(
+            "L-BFGS reached a non-finite loss; the initial weights were kept"
+        )
+    unpack(result.x)
+    return curve, int(result.nit), result.status != 1

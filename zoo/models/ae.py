@@ -10,15 +10,14 @@ layer uses the transposed weights of its mirror encoder layer.
 
 This module also holds the scaffolding the denoising, sparse and variational
 autoencoders share: ``TiedDense``, ``AutoencoderNetwork`` (a Sequential that adds the
-tied-weight gradients and the penalties of its layers), the L-BFGS fit, and the
-``reconstruction_mse`` benchmark metric.
+tied-weight gradients and the penalties of its layers), ``PenalizedLoss`` and the
+``reconstruction_mse`` benchmark metric. The L-BFGS fit is ``zoo.core.network.train_lbfgs``.
 """
 
 import numbers
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -31,11 +30,10 @@ from zoo.base import (
     NeuralNetEstimator,
     Options,
 )
-from zoo.core.gradcheck import numerical_gradient, relative_error
 from zoo.core.initializers import zeros
 from zoo.core.layers import Activation, Dense, Layer
 from zoo.core.losses import binary_cross_entropy, mse
-from zoo.core.network import Sequential, TrainingDivergedError
+from zoo.core.network import Sequential, train_lbfgs
 from zoo.core.optimizers import OPTIMIZERS
 
 # The output nonlinearity and the loss that matches it (both from the output pre-activation).
@@ -133,69 +131,6 @@ class PenalizedLoss:
         return value + self.network.penalty(), d_output
 
 
-def weight_decay_penalty(params, decay):
-    """(decay / 2) sum ||W||^2 over the weight matrices: the optimizers' L2 ``weight_decay``."""
-    return 0.5 * decay * sum(float(np.vdot(p, p)) for p in params if p.ndim > 1)
-
-
-def minimize_lbfgs(network, X, targets, objective, alpha, max_iter):
-    """Full-batch L-BFGS (scipy's L-BFGS-B) on the flattened parameters with the
-    backprop gradient; returns (loss curve, iterations, converged).
-
-    The objective is the mean loss plus (alpha / (2 n_samples)) sum ||W||^2, the L2
-    penalty of scikit-learn's MLP with solver='lbfgs'."""
-    params = network.params
-    decay = float(alpha) / X.shape[0]
-    sizes = [p.size for p in params]
-    bounds = np.cumsum([0, *sizes])
-
-    def unpack(theta):
-        for param, start, stop in zip(params, bounds[:-1], bounds[1:]):
-            param[...] = theta[start:stop].reshape(param.shape)
-
-    def value_and_gradient(theta):
-        unpack(theta)
-        value, d_output = objective(network.forward(X, training=True), targets)
-        network.backward(d_output)
-        value += weight_decay_penalty(params, decay)
-        grads = [g + decay * p if p.ndim > 1 else g for p, g in zip(params, network.grads)]
-        return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
-
-    curve = []
-    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
-    result = minimize(
-        value_and_gradient,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter},
-        callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),
-    )
-    if not np.isfinite(result.fun):
-        unpack(theta0)
-        raise TrainingDivergedError(
-            "L-BFGS reached a non-finite loss; the initial weights were kept"
-        )
-    unpack(result.x)
-    return curve, int(result.nit), result.status != 1
-
-
-def check_network_gradients(network, loss, X, targets):
-    """Relative errors of the backprop gradients of loss + layer penalties against
-    central differences, one per parameter (float64 networks; to move to zoo.core.gradcheck)."""
-    objective = PenalizedLoss(network, loss)
-    _, d_output = objective(network.forward(X, training=True), targets)
-    network.backward(d_output)
-    analytic = [g.copy() for g in network.grads]
-
-    def value():
-        return objective(network.forward(X, training=True), targets)[0]
-
-    return [
-        relative_error(a, numerical_gradient(value, p)) for a, p in zip(analytic, network.params)
-    ]
-
-
 def reconstruction_mse(estimator, data):
     """Benchmark metric: mean squared error of inverse_transform(transform(X_test)) per entry."""
     X = np.asarray(data.X_test, dtype=float)
@@ -272,7 +207,7 @@ class AutoencoderBase(NeuralNetEstimator):
 
     def _fit_lbfgs(self, X, objective):
         with self._threads(6.0 * X.shape[0] * self.n_params_):
-            curve, n_iter, converged = minimize_lbfgs(
+            curve, n_iter, converged = train_lbfgs(
                 self.network_, X, X, objective, self.alpha, self.max_iter
             )
         self.loss_curve_, self.n_iter_ = curve, n_iter
