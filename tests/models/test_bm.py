@@ -1,7 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
-from scipy.special import logsumexp
-from sklearn.exceptions import NotFittedError
+from scipy.special import expit, logit, logsumexp
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from zoo.models.bm import BoltzmannMachine
 from zoo.models.rbm import bit_vectors
@@ -191,6 +193,73 @@ def test_warm_start_continues_and_a_cold_start_does_not():
     np.testing.assert_allclose(cold.fit(X).fit(X).weights_, once, atol=1e-12)
 
 
+def test_mean_field_values_are_self_consistent_and_keep_the_clamped_units():
+    machine = random_machine(5, 3, seed=5).set_params(mean_field_tol=1e-12, mean_field_max_sweeps=1000)
+    X = np.random.RandomState(0).uniform(size=(6, 5))
+    clamped = np.array([True, False, True, False, True])
+    values = machine.mean_field(X, clamped)
+    assert values.shape == (6, 8)
+    np.testing.assert_array_equal(values[:, :5][:, clamped], X[:, clamped])
+    free = np.r_[~clamped, np.ones(3, dtype=bool)]
+    residual = expit(values @ machine.weights_ + machine.bias_) - values
+    assert np.abs(residual[:, free]).max() < 1e-8
+
+
+def test_mean_field_error_is_second_order_in_the_couplings():
+    """Naive mean field is exact to first order in W: halving weak couplings divides the
+    error of the free means (against enumeration) by about 4."""
+    errors = []
+    for scale in (0.2, 0.1):
+        machine = random_machine(8, 0, seed=0).set_params(mean_field_tol=1e-12, mean_field_max_sweeps=1000)
+        machine.weights_ *= scale
+        states, p = exact_distribution(machine)
+        free_means = machine.mean_field(np.zeros((1, 8)), clamped=np.zeros(8, dtype=bool))[0]
+        errors.append(np.abs(free_means - p @ states).max())
+    assert errors[0] < 0.01
+    assert errors[0] / errors[1] > 3
+
+
+def test_mean_field_learning_reaches_its_stationary_point_on_a_fully_visible_machine():
+    """With weight decay d and one free fixed point m, the rule's stationary point is
+    m = data means and W = cov(data) / d off the diagonal; those couplings fit the data
+    better than the best independent-units model."""
+    teacher = random_machine(5, 0, seed=3)
+    states, p = exact_distribution(teacher)
+    X = states[np.random.RandomState(0).choice(32, size=2000, p=p)]
+    mean = X.mean(axis=0)
+    covariance = X.T @ X / len(X) - np.outer(mean, mean)
+    decay = 0.25
+    machine = BoltzmannMachine(
+        method="mean_field", weight_decay=decay, learning_rate=0.5, n_iter=300, n_chains=10, random_state=0
+    )
+    initial_log_likelihood = machine.set_params(n_iter=0).fit(X).log_prob(X).mean()
+    machine.set_params(n_iter=300).fit(X)
+    off_diagonal = ~np.eye(5, dtype=bool)
+    free_means = machine.mean_field(X[:1], clamped=np.zeros(5, dtype=bool))[0]
+    assert np.abs(free_means - mean).max() < 1e-3
+    assert np.abs(machine.weights_ - covariance / decay)[off_diagonal].max() < 1e-3
+    learned = machine.log_prob(X).mean()
+    machine.weights_[:], machine.bias_ = 0.0, logit(mean)
+    best_independent = machine.log_prob(X).mean()
+    assert learned - initial_log_likelihood > 0.25
+    assert learned - best_independent > 0.05
+
+
+def test_persistent_mean_field_chains_reach_the_same_fixed_point():
+    X = np.array([[1.0, 1, 0, 0], [0, 1, 1, 0], [1, 0, 0, 1]] * 3)
+    settings = dict(method="mean_field", weight_decay=0.5, learning_rate=0.5, n_iter=200, n_chains=4, random_state=0)
+    fresh = BoltzmannMachine(**settings).fit(X)
+    persistent = BoltzmannMachine(persistent=True, **settings).fit(X)
+    np.testing.assert_allclose(persistent.weights_, fresh.weights_, atol=1e-6)
+    np.testing.assert_allclose(persistent.chains_, fresh.chains_, atol=1e-6)
+
+
+def test_mean_field_warns_when_the_sweeps_do_not_converge():
+    machine = random_machine(5, 3, seed=5).set_params(mean_field_tol=1e-12, mean_field_max_sweeps=1)
+    with pytest.warns(ConvergenceWarning, match="mean_field_max_sweeps"):
+        machine.mean_field(np.zeros((2, 5)))
+
+
 def test_bad_input():
     X = np.random.RandomState(0).uniform(size=(10, 4))
     with pytest.raises(NotFittedError):
@@ -211,6 +280,10 @@ def test_bad_input():
         BoltzmannMachine(connectivity=np.ones((3, 3), dtype=bool)).fit(X)
     with pytest.raises(ValueError, match="exact"):
         BoltzmannMachine(30, method="exact").fit(X)
+    with pytest.raises(ValueError, match="mean_field_tol"):
+        BoltzmannMachine(method="mean_field", mean_field_tol=0.0).fit(X)
+    with pytest.raises(ValueError, match="mean_field_max_sweeps"):
+        BoltzmannMachine(method="mean_field", mean_field_max_sweeps=0).fit(X)
     bad = X.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -223,5 +296,13 @@ def test_bad_input():
             method(bad)
     with pytest.raises(ValueError, match="clamped"):
         machine.complete(X, clamped=[True, False])
+    with pytest.raises(ValueError, match="clamped"):
+        machine.mean_field(X, clamped=[True, False])
+    with pytest.raises(ValueError, match="features"):
+        machine.mean_field(X[:, :3])
+    with pytest.raises(ValueError, match="NaN"):
+        machine.mean_field(bad)
+    with pytest.raises(NotFittedError):
+        BoltzmannMachine().mean_field(X)
     with pytest.raises(ValueError, match="units"):
         machine.energy(X)

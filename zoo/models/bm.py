@@ -13,16 +13,23 @@ The paper's own learning procedure is available too: noisy clamping (a clamped u
 is flipped with a small probability each learning step, which keeps the weights
 finite) and fixed-size weight steps in the direction of the sign of the statistic
 difference (``clamp_noise``, ``update="sign"``).
+
+Mean-field learning (Peterson & Anderson 1987, the "deterministic Boltzmann machine")
+replaces each stochastic unit by its mean m_i in [0, 1], a solution of
+m_i = sigmoid((W_i. m + b_i) / T) found by the same annealing with deterministic
+sweeps, then iterated at T = 1 to a fixed point; the co-occurrences are taken as
+<s_i s_j> ~ m_i m_j (``method="mean_field"``, ``mean_field``).
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
+from zoo.base import ConvergenceWarning, Interval, Options, ZooEstimator, check_is_fitted
 from zoo.models.rbm import MAX_ENUMERATED_UNITS, bit_vectors
 
 __all__ = ["BoltzmannMachine", "log_likelihood"]
@@ -54,7 +61,8 @@ def _check_schedule(name, value):
 
 class BoltzmannMachine(ZooEstimator):
     """General Boltzmann machine with visible and hidden binary units (Ackley, Hinton &
-    Sejnowski 1985; Hinton & Sejnowski 1986).
+    Sejnowski 1985; Hinton & Sejnowski 1986), with mean-field learning (Peterson &
+    Anderson 1987).
 
     Parameters
     ----------
@@ -62,9 +70,12 @@ class BoltzmannMachine(ZooEstimator):
     connectivity : array-like of bool, shape (n_units, n_units), or None, default=None
         Which pairs of units (visible first, then hidden) are connected; symmetric,
         the diagonal is ignored. None connects every pair.
-    method : {"sampling", "exact"}, default="sampling"
-        Statistics from annealed Gibbs sampling, or exact expectations by enumerating
-        the 2^n_units states (at most 24 units).
+    method : {"sampling", "exact", "mean_field"}, default="sampling"
+        Statistics from annealed Gibbs sampling, exact expectations by enumerating
+        the 2^n_units states (at most 24 units), or mean-field values (Peterson &
+        Anderson 1987): <s_i> ~ m_i and <s_i s_j> ~ m_i m_j, with m solved by
+        annealed mean-field sweeps (one start per data row in the clamped phase,
+        ``n_chains`` uniform random starts averaged in the free phase).
     learning_rate : float, default=0.1
         Step size: multiplies the statistic difference (``update="gradient"``) or
         is the fixed size of every weight change (``update="sign"``).
@@ -87,12 +98,18 @@ class BoltzmannMachine(ZooEstimator):
     annealing_schedule : sequence of (temperature, sweeps), default=((4.0, 2), (2.0, 2), (1.0, 2))
         Run before statistics are collected, ending at T = 1.
     n_stat_sweeps : int, default=10
-        Sweeps at T = 1 over which co-occurrences are averaged.
+        Sweeps at T = 1 over which co-occurrences are averaged (sampling).
+    mean_field_tol : float, default=1e-6
+        Mean-field sweeps at T = 1 stop when no value changes by more than this.
+    mean_field_max_sweeps : int, default=200
+        At most this many sweeps at T = 1 per mean-field solve; a ConvergenceWarning
+        says when they did not reach ``mean_field_tol``.
     n_chains : int, default=50
-        Free-running chains of the negative phase.
+        Free-running chains (mean-field starts) of the negative phase.
     persistent : bool, default=False
         Keep the negative chains between learning steps (Tieleman 2008) and skip
-        their annealing after the first step.
+        their annealing after the first step; with mean field, the free-phase
+        fixed points are kept and re-converged at T = 1 from there.
     random_state : int, RandomState or None, default=None
     warm_start : bool, default=False
         Continue from the fitted weights (same number of units) instead of a new
@@ -107,7 +124,7 @@ class BoltzmannMachine(ZooEstimator):
     bias_ : ndarray of shape (n_units,)
     mask_ : ndarray of shape (n_units, n_units)
     chains_ : ndarray of shape (n_chains, n_units)
-        Last states of the negative-phase chains.
+        Last states (mean-field values) of the negative-phase chains.
     n_iter_ : int
         Learning steps taken, counted over warm-started fits.
     random_state_ : RandomState
@@ -117,7 +134,7 @@ class BoltzmannMachine(ZooEstimator):
 
     _constraints = {
         "n_hidden": Interval(int, 0, None),
-        "method": Options("sampling", "exact"),
+        "method": Options("sampling", "exact", "mean_field"),
         "learning_rate": Interval(float, 0, None, closed="neither"),
         "update": Options("gradient", "sign"),
         "clamp_noise": _check_clamp_noise,
@@ -126,6 +143,8 @@ class BoltzmannMachine(ZooEstimator):
         "weight_decay": Interval(float, 0, None),
         "annealing_schedule": _check_schedule,
         "n_stat_sweeps": Interval(int, 1, None),
+        "mean_field_tol": Interval(float, 0, None, closed="neither"),
+        "mean_field_max_sweeps": Interval(int, 1, None),
         "n_chains": Interval(int, 1, None),
         "n_threads": Interval(int, 1, None, none_ok=True),
     }
@@ -144,6 +163,8 @@ class BoltzmannMachine(ZooEstimator):
         weight_decay=0.0,
         annealing_schedule=((4.0, 2), (2.0, 2), (1.0, 2)),
         n_stat_sweeps=10,
+        mean_field_tol=1e-6,
+        mean_field_max_sweeps=200,
         n_chains=50,
         persistent=False,
         warm_start=False,
@@ -162,6 +183,8 @@ class BoltzmannMachine(ZooEstimator):
         self.weight_decay = weight_decay
         self.annealing_schedule = annealing_schedule
         self.n_stat_sweeps = n_stat_sweeps
+        self.mean_field_tol = mean_field_tol
+        self.mean_field_max_sweeps = mean_field_max_sweeps
         self.n_chains = n_chains
         self.persistent = persistent
         self.warm_start = warm_start
@@ -221,6 +244,8 @@ class BoltzmannMachine(ZooEstimator):
             X = self._noisy_clamp(X)
         if self.method == "exact":
             clamped, free = self._exact_statistics(X)
+        elif self.method == "mean_field":
+            clamped, free = self._mean_field_statistics(X)
         else:
             clamped, free = self._sampled_statistics(X)
         (pair_plus, mean_plus), (pair_minus, mean_minus) = clamped, free
@@ -272,6 +297,20 @@ class BoltzmannMachine(ZooEstimator):
             pair, mean = pair + sweep_pair, mean + sweep_mean
         return pair / self.n_stat_sweeps, mean / self.n_stat_sweeps
 
+    def _mean_field_statistics(self, X):
+        """Moments of the clamped (visible = data rows) and free mean-field solutions."""
+        rng = self.random_state_
+        n_visible = X.shape[1]
+        values = np.hstack([X, rng.uniform(size=(X.shape[0], self.n_hidden))]).astype(X.dtype)
+        self._solve_mean_field(values, np.arange(n_visible, values.shape[1]), anneal=True)
+        units = np.arange(self.bias_.shape[0])
+        if not self.persistent:
+            self.chains_ = rng.uniform(size=(self.n_chains, units.size)).astype(X.dtype)
+        anneal = not (self.persistent and self.n_iter_ > 0)
+        self._solve_mean_field(self.chains_, units, anneal=anneal)
+        # m_i m_j for i != j; the diagonal is never used (no self-connections)
+        return self._moments(values), self._moments(self.chains_)
+
     def _exact_statistics(self, X):
         """Exact clamped and free moments by enumeration (data rows weighted equally)."""
         states = bit_vectors(self.bias_.shape[0])
@@ -294,17 +333,46 @@ class BoltzmannMachine(ZooEstimator):
 
     # ------------------------------------------------------------------ sampling
 
+    def _update_in_turn(self, states, free_units, temperature, new_value):
+        """Set the units of ``free_units`` one after the other, for every row, to
+        ``new_value(p_on, position)`` with p_on = sigmoid(field / T)."""
+        for position, unit in enumerate(free_units):
+            field = states @ self.weights_[:, unit] + self.bias_[unit]
+            states[:, unit] = new_value(expit(field / temperature), position)
+
     def _sweep(self, states, free_units, temperature, rng):
         """One sequential Gibbs sweep over ``free_units``, in place, for every chain."""
         uniform = rng.uniform(size=(states.shape[0], free_units.size))
-        for position, unit in enumerate(free_units):
-            field = states @ self.weights_[:, unit] + self.bias_[unit]
-            states[:, unit] = uniform[:, position] < expit(field / temperature)
+        self._update_in_turn(states, free_units, temperature, lambda p_on, position: uniform[:, position] < p_on)
+
+    def _mean_field_sweep(self, values, free_units, temperature):
+        """One asynchronous mean-field sweep (m_i = p_on), in place; the largest change."""
+        before = values[:, free_units].copy()
+        self._update_in_turn(values, free_units, temperature, lambda p_on, position: p_on)
+        return np.abs(values[:, free_units] - before).max(initial=0.0)
 
     def _anneal(self, states, free_units, schedule, rng):
+        """Run ``schedule`` with Gibbs sweeps, or mean-field sweeps when ``rng`` is None."""
         for temperature, sweeps in schedule:
             for _ in range(sweeps):
-                self._sweep(states, free_units, temperature, rng)
+                if rng is None:
+                    self._mean_field_sweep(states, free_units, temperature)
+                else:
+                    self._sweep(states, free_units, temperature, rng)
+
+    def _solve_mean_field(self, values, free_units, anneal):
+        """Mean-field fixed point in place: anneal (optionally), then sweep at T = 1
+        until no value changes by more than ``mean_field_tol``."""
+        if anneal:
+            self._anneal(values, free_units, self.annealing_schedule, rng=None)
+        for _ in range(self.mean_field_max_sweeps):
+            if self._mean_field_sweep(values, free_units, 1.0) <= self.mean_field_tol:
+                return
+        warnings.warn(
+            f"mean-field sweeps did not converge to mean_field_tol={self.mean_field_tol} within "
+            f"mean_field_max_sweeps={self.mean_field_max_sweeps}; raise mean_field_max_sweeps",
+            ConvergenceWarning,
+        )
 
     def _energy(self, states):
         return -0.5 * np.einsum("ni,ij,nj->n", states, self.weights_, states) - states @ self.bias_
@@ -336,9 +404,7 @@ class BoltzmannMachine(ZooEstimator):
         check_is_fitted(self)
         X = self._validate(X, reset=False)
         rng = self.random_state_ if random_state is None else check_random_state(random_state)
-        clamped = np.asarray(clamped, dtype=bool)
-        if clamped.shape != (self.n_features_in_,):
-            raise ValueError(f"clamped must be a boolean mask of the {self.n_features_in_} visible units")
+        clamped = self._visible_mask(clamped)
         states = np.hstack([X, self._random_states(X.shape[0], self.n_hidden, rng)])
         free_units = np.flatnonzero(np.concatenate([~clamped, np.ones(self.n_hidden, dtype=bool)]))
         self._anneal(states, free_units, [*self.annealing_schedule, (1.0, n_sweeps)], rng)
@@ -350,9 +416,7 @@ class BoltzmannMachine(ZooEstimator):
         ``n_stat_sweeps`` sweeps at T = 1 after annealing; clamped units keep X's values."""
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        clamped = np.ones(self.n_features_in_, dtype=bool) if clamped is None else np.asarray(clamped, dtype=bool)
-        if clamped.shape != (self.n_features_in_,):
-            raise ValueError(f"clamped must be a boolean mask of the {self.n_features_in_} visible units")
+        clamped = self._visible_mask(clamped)
         rng = check_random_state(self.random_state)
         states = np.hstack([X, self._random_states(X.shape[0], self.n_hidden, rng)])
         free_units = np.flatnonzero(np.concatenate([~clamped, np.ones(self.n_hidden, dtype=bool)]))
@@ -363,6 +427,30 @@ class BoltzmannMachine(ZooEstimator):
             mean += states
         completed = (mean[:, : self.n_features_in_] / self.n_stat_sweeps > 0.5).astype(X.dtype)
         return np.where(clamped, X, completed)
+
+    def mean_field(self, X, clamped=None):
+        """Converged mean-field values of all units (visible then hidden), shape
+        (n_samples, n_units). The visible units where ``clamped`` (a boolean mask over
+        the visible units, default all) is True keep X's values; the other visible
+        units and the hidden units start uniformly at random (seeded by
+        ``random_state``), are annealed through ``annealing_schedule`` with mean-field
+        sweeps, then swept at T = 1 until they solve m_i = sigmoid(W_i. m + b_i) to
+        ``mean_field_tol`` (Peterson & Anderson 1987)."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        clamped = self._visible_mask(clamped)
+        rng = check_random_state(self.random_state)
+        values = np.hstack([X, rng.uniform(size=(X.shape[0], self.n_hidden))]).astype(X.dtype)
+        values[:, : self.n_features_in_] = np.where(clamped, X, rng.uniform(size=X.shape))
+        free_units = np.flatnonzero(np.concatenate([~clamped, np.ones(self.n_hidden, dtype=bool)]))
+        self._solve_mean_field(values, free_units, anneal=True)
+        return values
+
+    def _visible_mask(self, clamped):
+        clamped = np.ones(self.n_features_in_, dtype=bool) if clamped is None else np.asarray(clamped, dtype=bool)
+        if clamped.shape != (self.n_features_in_,):
+            raise ValueError(f"clamped must be a boolean mask of the {self.n_features_in_} visible units")
+        return clamped
 
     # ------------------------------------------------------------------ exact mode
 
