@@ -13,7 +13,13 @@ follows the layer protocol of ``zoo.core.layers`` (build / forward / backward,
 The gates are fused: the input projection of all steps is one matmul before the
 loop, and each step does one recurrent matmul ``h_{t-1} U`` (two for the GRU
 without ``reset_after``, whose candidate needs ``r * h_{t-1}`` first). The loop runs
-over time steps only, vectorised over the batch, time-major internally.
+over time steps only, vectorised over the batch. Internally the layout is time-major
+and feature-major: step t's pre-activations are a contiguous ``(G * units,
+n_samples)`` array, so every gate block is a contiguous slice and the elementwise
+work of a step runs on contiguous memory. The weight gradients are one matmul each
+over all steps. The LSTM and GRU compute sigma(z) as 0.5 + 0.5 tanh(z / 2) with the
+halving folded (exactly) into halved copies of the sigmoid gates' weights, so one
+tanh call squashes every gate of a step.
 
 ``forward(x, training=False, mask=None, initial_state=None)``:
 
@@ -46,19 +52,26 @@ from .initializers import get_initializer, orthogonal, zeros
 from .layers import Layer
 
 
-def _sigmoid(z, out):
-    """The logistic function as 0.5 + 0.5 tanh(z / 2): exact, overflow-free, and in
-    float32 several times faster than scipy's expit."""
-    np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+def _sigmoid_from_half_tanh(t):
+    """sigma(z) = 0.5 + 0.5 tanh(z / 2), in place on t = tanh(z / 2): exact,
+    overflow-free, and in float32 several times faster than scipy's expit."""
+    t *= 0.5
+    t += 0.5
+    return t
+
+
+def _feature_rows(A):
+    """A ``(n_steps, k, n)`` array as ``(k, n_steps * n)``: column t * n + j holds step t
+    of sample j, so that one matmul sums over all steps and samples."""
+    return np.ascontiguousarray(A.transpose(1, 0, 2)).reshape(A.shape[1], -1)
 
 
 class Recurrent(Layer):
     """Shared machinery of the recurrent layers: shapes, states, masks, truncation,
-    the fused input projection and the parameter gradients it feeds."""
+    the fused input projection and the parameter gradients it feeds.
+
+    Inside ``_run`` / ``_run_backward`` a step's arrays are feature-major, ``(width,
+    n_samples)``; sequences are ``(n_steps, width, n_samples)``."""
 
     n_gates = 1
     n_states = 1
@@ -100,6 +113,18 @@ class Recurrent(Layer):
     def _build_extra(self, rng, dtype):
         """Cell-specific parameters (peepholes, the reset-after bias, Jordan's output)."""
 
+    def _gate_scale(self):
+        """Column factors folded into W, U and b for the forward pass (None: none)."""
+        return None
+
+    def _forward_weights(self, name, dtype):
+        """Parameter ``name`` with the gate scale folded in, for the forward pass."""
+        scale = self._gate_scale()
+        param = self.params[name]
+        if scale is None:
+            return param.astype(dtype, copy=False)
+        return (param * scale).astype(dtype, copy=False)
+
     @property
     def final_state(self):
         """The state after the last step of the latest forward pass, a tuple of arrays."""
@@ -113,38 +138,47 @@ class Recurrent(Layer):
     def forward(self, x, training=False, mask=None, initial_state=None):
         n, n_steps, n_in = x.shape
         dtype = np.result_type(x.dtype, self.params["W"].dtype)
-        # time-major copy: each step's slice is contiguous
-        self._x = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(-1, n_in)
-        Z = (self._x @ self.params["W"]).reshape(n_steps, n, -1)
-        Z += self.params["b"]
+        # feature-major steps (n_steps, n_in + 1, n), the last row ones to carry the bias
+        self._x = np.ones((n_steps, n_in + 1, n), dtype=dtype)
+        self._x[:, :n_in] = x.transpose(1, 2, 0)
+        weights = [self._forward_weights("W", dtype), self._forward_weights("b", dtype)[None]]
+        Z = np.matmul(np.concatenate(weights).T.copy(), self._x)  # (n_steps, G * units, n)
         self._mask = None if mask is None else self._time_major_mask(mask, n, n_steps, dtype)
         self._shape = (n, n_steps, n_in)
         H = self._run(Z, self._states(initial_state, n, dtype))
+        self._final_state = tuple(state[-1].T for state in self._state_sequences())
         if not self.return_sequences:
-            return H[-1]
+            return H[-1].T
         out = H[1:] if self._mask is None else H[1:] * self._mask
-        return out.transpose(1, 0, 2)
+        return out.transpose(2, 0, 1)
 
     def backward(self, dy):
         n, n_steps, n_in = self._shape
-        dH = np.zeros((n_steps, n, self.state_size), dtype=dy.dtype)
+        dH = np.zeros((n_steps, self.state_size, n), dtype=dy.dtype)
         if self.return_sequences:
-            dH[...] = dy.transpose(1, 0, 2)
+            dH[...] = dy.transpose(1, 2, 0)
             if self._mask is not None:
                 dH *= self._mask
         else:
-            dH[-1] = dy
-        dZ = self._run_backward(dH)
-        dZ2 = dZ.reshape(n_steps * n, -1)
-        np.matmul(self._x.T, dZ2, out=self.grads["W"])
-        np.sum(dZ2, axis=0, out=self.grads["b"])
-        dx = (dZ2 @ self.params["W"].T).reshape(n_steps, n, n_in)
-        return dx.transpose(1, 0, 2)
+            dH[-1] = dy.T
+        dZ = self._run_backward(dH)  # (n_steps, G * units, n)
+        dZ_rows = _feature_rows(dZ)
+        self._weight_grads(dZ_rows)
+        # one matmul for W and b: the ones row of the input gives the bias gradient
+        input_grads = dZ_rows @ _feature_rows(self._x).T
+        self.grads["W"][...] = input_grads[:, :-1].T
+        self.grads["b"][...] = input_grads[:, -1]
+        return np.matmul(self.params["W"], dZ).transpose(2, 0, 1)
+
+    def _state_sequences(self):
+        """The state arrays ``(n_steps + 1, size, n)`` of the latest forward pass."""
+        return (self._H,)
 
     def _states(self, initial_state, n, dtype):
+        """The initial state, feature-major: a tuple of ``(state_size, n)`` arrays."""
         if initial_state is None:
             size = self.state_size
-            return tuple(np.zeros((n, size), dtype=dtype) for _ in range(self.n_states))
+            return tuple(np.zeros((size, n), dtype=dtype) for _ in range(self.n_states))
         if isinstance(initial_state, np.ndarray):
             initial_state = (initial_state,)
         if len(initial_state) != self.n_states:
@@ -157,14 +191,14 @@ class Recurrent(Layer):
                 raise ValueError(
                     f"initial state must have shape {(n, self.state_size)}, got {np.shape(state)}"
                 )
-        return tuple(np.asarray(state, dtype=dtype) for state in initial_state)
+        return tuple(np.asarray(state, dtype=dtype).T for state in initial_state)
 
     @staticmethod
     def _time_major_mask(mask, n, n_steps, dtype):
         mask = np.asarray(mask)
         if mask.shape != (n, n_steps):
             raise ValueError(f"mask must have shape {(n, n_steps)}, got {mask.shape}")
-        return np.ascontiguousarray(mask.T, dtype=dtype)[:, :, None]
+        return np.ascontiguousarray(mask.T, dtype=dtype)[:, None, :]
 
     def _cut(self, t):
         """Whether the gradient stops between steps t - 1 and t (truncated BPTT)."""
@@ -183,11 +217,10 @@ class Recurrent(Layer):
         through = grad * self._mask[t]
         return through, grad - through
 
-    def _recurrent_weight_grad(self, states, dZ):
-        """dU = sum_t h_{t-1}^T dz_t as one matmul over all steps."""
-        n_steps, n, width = dZ.shape
-        previous = states[:-1].reshape(-1, states.shape[-1])
-        np.matmul(previous.T, dZ.reshape(-1, width), out=self.grads["U"])
+    def _weight_grads(self, dZ):
+        """Gradients of U (and cell-specific parameters) from the pre-activation
+        gradients ``dZ`` ``(G * units, n_steps * n)``: dU = sum_t h_{t-1}^T dz_t, one matmul."""
+        np.matmul(_feature_rows(self._H[:-1]), dZ.T, out=self.grads["U"])
 
 
 class SimpleRNN(Recurrent):
@@ -204,32 +237,32 @@ class SimpleRNN(Recurrent):
         self.activation = activation
 
     def _run(self, Z, states):
-        n_steps, n, _ = Z.shape
+        n_steps, _, n = Z.shape
         f = get_activation(self.activation)
-        H = np.empty((n_steps + 1, n, self.units), dtype=Z.dtype)
+        U_T = np.ascontiguousarray(self.params["U"].T, dtype=Z.dtype)
+        H = np.empty((n_steps + 1, self.units, n), dtype=Z.dtype)
         H[0] = states[0]
         self._A, self._F = Z, np.empty_like(Z)  # pre-activations, cell outputs
         for t in range(n_steps):
-            Z[t] += H[t] @ self.params["U"]
+            Z[t] += U_T @ H[t]
             self._F[t] = f.forward(Z[t])
             H[t + 1] = self._carry(self._F[t], H[t], t)
-        self._H, self._final_state = H, (H[-1],)
+        self._H = H
         return H
 
     def _run_backward(self, dH):
         f = get_activation(self.activation)
-        U_T = self.params["U"].T
+        U = self.params["U"]
         dZ = np.empty_like(dH)
         dh_next = np.zeros_like(dH[0])
         for t in reversed(range(dH.shape[0])):
             dh, carried = self._split_by_mask(dh_next + dH[t], t)
             dZ[t] = f.backward(self._A[t], self._F[t], dh)
-            dh_prev = dZ[t] @ U_T
+            dh_prev = U @ dZ[t]
             if carried is not None:
                 dh_prev += carried
             dh_next = np.zeros_like(dh_prev) if self._cut(t) else dh_prev
-        self._initial_grad = (dh_prev,)
-        self._recurrent_weight_grad(self._H, dZ)
+        self._initial_grad = (dh_prev.T,)
         return dZ
 
 
@@ -264,37 +297,42 @@ class JordanRNN(Recurrent):
         self._add_param("c", zeros((self.n_outputs,), dtype=dtype))
 
     def _run(self, Z, states):
-        n_steps, n, _ = Z.shape
+        n_steps, _, n = Z.shape
         f = get_activation(self.activation)
-        Y = np.empty((n_steps + 1, n, self.n_outputs), dtype=Z.dtype)
+        U_T, V_T = self.params["U"].T, self.params["V"].T
+        c = self.params["c"][:, None]
+        Y = np.empty((n_steps + 1, self.n_outputs, n), dtype=Z.dtype)
         Y[0] = states[0]
         self._A, self._F = Z, np.empty_like(Z)  # pre-activations, hidden units
         for t in range(n_steps):
-            Z[t] += Y[t] @ self.params["U"]
+            Z[t] += U_T @ Y[t]
             self._F[t] = f.forward(Z[t])
-            Y[t + 1] = self._carry(self._F[t] @ self.params["V"] + self.params["c"], Y[t], t)
-        self._Y, self._final_state = Y, (Y[-1],)
+            Y[t + 1] = self._carry(V_T @ self._F[t] + c, Y[t], t)
+        self._H = Y
         return Y
 
     def _run_backward(self, dH):
         f = get_activation(self.activation)
-        U_T, V_T = self.params["U"].T, self.params["V"].T
+        U, V = self.params["U"], self.params["V"]
         dZ = np.empty_like(self._A)
         dY = np.empty_like(dH)  # gradient reaching each step's output y_t
         dy_next = np.zeros_like(dH[0])
         for t in reversed(range(dH.shape[0])):
             dY[t], carried = self._split_by_mask(dy_next + dH[t], t)
-            dZ[t] = f.backward(self._A[t], self._F[t], dY[t] @ V_T)
-            dy_prev = dZ[t] @ U_T
+            dZ[t] = f.backward(self._A[t], self._F[t], V @ dY[t])
+            dy_prev = U @ dZ[t]
             if carried is not None:
                 dy_prev += carried
             dy_next = np.zeros_like(dy_prev) if self._cut(t) else dy_prev
-        self._initial_grad = (dy_prev,)
-        self._recurrent_weight_grad(self._Y, dZ)
-        hidden, dY2 = self._F.reshape(-1, self.units), dY.reshape(-1, self.n_outputs)
-        np.matmul(hidden.T, dY2, out=self.grads["V"])
-        np.sum(dY2, axis=0, out=self.grads["c"])
+        self._initial_grad = (dy_prev.T,)
+        self._dY = dY
         return dZ
+
+    def _weight_grads(self, dZ):
+        super()._weight_grads(dZ)
+        dY = _feature_rows(self._dY)
+        np.matmul(_feature_rows(self._F), dY.T, out=self.grads["V"])
+        np.sum(dY, axis=1, out=self.grads["c"])
 
 
 class LSTM(Recurrent):
@@ -321,7 +359,7 @@ class LSTM(Recurrent):
         self.n_gates = 4 if forget_gate else 3
 
     def _blocks(self):
-        """Column slices of the gates i, f (None without a forget gate), o, g."""
+        """Row slices of the gates i, f (None without a forget gate), o, g."""
         u = self.units
         names = ("i", "f", "o", "g") if self.forget_gate else ("i", "o", "g")
         blocks = {name: slice(k * u, (k + 1) * u) for k, name in enumerate(names)}
@@ -337,94 +375,129 @@ class LSTM(Recurrent):
         if self.peepholes:
             self._add_param("P", zeros(((self.n_gates - 1) * self.units,), dtype=dtype))
 
-    def _peephole(self, gate):
-        """The peephole weights of gate "i", "f" or "o"."""
-        u, order = self.units, ("i", "f", "o") if self.forget_gate else ("i", "o")
-        k = order.index(gate)
-        return self.params["P"][k * u : (k + 1) * u]
+    def _gate_scale(self):
+        scale = np.full(self.n_gates * self.units, 0.5, dtype=self.params["W"].dtype)
+        scale[self._blocks()[3]] = 1.0  # g is a tanh; i, f, o are sigmoids
+        return scale
+
+    def _peepholes(self, P):
+        """Peephole columns (units, 1) of the gates i, f (None without it), o from P."""
+        u = self.units
+        columns = [P[k * u : (k + 1) * u, None] for k in range(self.n_gates - 1)]
+        return (columns[0], columns[1], columns[2]) if self.forget_gate else (
+            columns[0], None, columns[1])
+
+    def _state_sequences(self):
+        return self._H, self._C
 
     def _run(self, Z, states):
-        n_steps, n, _ = Z.shape
+        n_steps, _, n = Z.shape
         i_, f_, o_, g_ = self._blocks()
-        # i, f (and o, whose peephole needs c_t first) squashed in one call
-        sig_in = slice(0, o_.start if self.peepholes else o_.stop)
-        H = np.empty((n_steps + 1, n, self.units), dtype=Z.dtype)
+        sigmoids = slice(0, g_.start)
+        # Z arrives with the sigmoid gates' pre-activations halved: z / 2 for tanh(z / 2)
+        U_T = np.ascontiguousarray(self._forward_weights("U", Z.dtype).T)
+        if self.peepholes:
+            p_i, p_f, p_o = self._peepholes(0.5 * self.params["P"].astype(Z.dtype))
+        H = np.empty((n_steps + 1, self.units, n), dtype=Z.dtype)
         C = np.empty_like(H)
         H[0], C[0] = states
-        tanh_c = np.empty((n_steps, n, self.units), dtype=Z.dtype)
-        U = self.params["U"]
+        tanh_c = np.empty((n_steps, self.units, n), dtype=Z.dtype)
+        recurrent = np.empty_like(Z[0])
+        input_times_g = np.empty_like(H[0])
         for t in range(n_steps):
             z = Z[t]
-            z += H[t] @ U
-            if self.peepholes:
-                z[:, i_] += self._peephole("i") * C[t]
+            np.matmul(U_T, H[t], out=recurrent)
+            z += recurrent
+            if self.peepholes:  # o's peephole needs c_t: i, f, g squashed first
+                z[i_] += p_i * C[t]
                 if self.forget_gate:
-                    z[:, f_] += self._peephole("f") * C[t]
-            _sigmoid(z[:, sig_in], out=z[:, sig_in])
-            np.tanh(z[:, g_], out=z[:, g_])
-            c = z[:, i_] * z[:, g_]
-            c += z[:, f_] * C[t] if self.forget_gate else C[t]
+                    z[f_] += p_f * C[t]
+                np.tanh(z[: o_.start], out=z[: o_.start])
+                _sigmoid_from_half_tanh(z[: o_.start])
+                np.tanh(z[g_], out=z[g_])
+            else:
+                np.tanh(z, out=z)
+                _sigmoid_from_half_tanh(z[sigmoids])
+            c = C[t + 1]
+            if self.forget_gate:
+                np.multiply(z[f_], C[t], out=c)
+            else:
+                c[...] = C[t]
+            np.multiply(z[i_], z[g_], out=input_times_g)
+            c += input_times_g
             if self.peepholes:
-                z[:, o_] += self._peephole("o") * c
-                _sigmoid(z[:, o_], out=z[:, o_])
+                z[o_] += p_o * c
+                np.tanh(z[o_], out=z[o_])
+                _sigmoid_from_half_tanh(z[o_])
             np.tanh(c, out=tanh_c[t])
-            C[t + 1] = self._carry(c, C[t], t)
-            H[t + 1] = self._carry(z[:, o_] * tanh_c[t], H[t], t)
+            np.multiply(z[o_], tanh_c[t], out=H[t + 1])
+            if self._mask is not None:
+                C[t + 1] = self._carry(c, C[t], t)
+                H[t + 1] = self._carry(H[t + 1], H[t], t)
         self._gates, self._H, self._C, self._tanh_c = Z, H, C, tanh_c
-        self._final_state = (H[-1], C[-1])
         return H
 
     def _run_backward(self, dH):
         i_, f_, o_, g_ = self._blocks()
-        gates, C, tanh_c, U_T = self._gates, self._C, self._tanh_c, self.params["U"].T
+        gates, C, tanh_c, U = self._gates, self._C, self._tanh_c, self.params["U"]
+        if self.peepholes:
+            p_i, p_f, p_o = self._peepholes(self.params["P"])
         # the activations' slopes at every step at once: sigma' = s (1 - s), tanh' = 1 - g^2
         slope = gates * (1 - gates)
-        np.multiply(gates[:, :, g_], gates[:, :, g_], out=slope[:, :, g_])
-        np.subtract(1, slope[:, :, g_], out=slope[:, :, g_])
-        dc_dh = gates[:, :, o_] * (1 - tanh_c * tanh_c)  # d c_t of d h_t through tanh(c_t)
+        np.multiply(gates[:, g_], gates[:, g_], out=slope[:, g_])
+        np.subtract(1, slope[:, g_], out=slope[:, g_])
+        dc_dh = gates[:, o_] * (1 - tanh_c * tanh_c)  # d c_t of d h_t through tanh(c_t)
         dZ = np.empty_like(gates)
         dh_next = np.zeros_like(dH[0])
         dc_next = np.zeros_like(dh_next)
+        dh_sum, dc = np.empty_like(dh_next), np.empty_like(dh_next)
         for t in reversed(range(dH.shape[0])):
-            dh, carried_h = self._split_by_mask(dh_next + dH[t], t)
-            dc, carried_c = self._split_by_mask(dc_next, t)
-            dz = dZ[t]
-            np.multiply(dh, tanh_c[t], out=dz[:, o_])
-            dc = dc + dh * dc_dh[t]
+            np.add(dh_next, dH[t], out=dh_sum)
+            dh, carried_h = self._split_by_mask(dh_sum, t)
+            dc_in, carried_c = self._split_by_mask(dc_next, t)
+            dz, gate = dZ[t], gates[t]
+            np.multiply(dh, tanh_c[t], out=dz[o_])
+            np.multiply(dh, dc_dh[t], out=dc)
+            dc += dc_in
             if self.peepholes:
-                dc += dz[:, o_] * slope[t][:, o_] * self._peephole("o")
-            np.multiply(dc, gates[t][:, g_], out=dz[:, i_])
-            np.multiply(dc, gates[t][:, i_], out=dz[:, g_])
+                dc += dz[o_] * slope[t][o_] * p_o
+            np.multiply(dc, gate[g_], out=dz[i_])
+            np.multiply(dc, gate[i_], out=dz[g_])
             if self.forget_gate:
-                np.multiply(dc, C[t], out=dz[:, f_])
+                np.multiply(dc, C[t], out=dz[f_])
             dz *= slope[t]
-            dc_prev = dc * gates[t][:, f_] if self.forget_gate else dc
-            if self.peepholes:
-                dc_prev += dz[:, i_] * self._peephole("i")
-                if self.forget_gate:
-                    dc_prev += dz[:, f_] * self._peephole("f")
-            dh_prev = dz @ U_T
-            if carried_h is not None:
-                dh_prev += carried_h
-                dc_prev += carried_c
-            if self._cut(t):
-                dh_next, dc_next = np.zeros_like(dh_prev), np.zeros_like(dc_prev)
+            # dc_in is read: dc_next may now take d c_{t-1}
+            if self.forget_gate:
+                np.multiply(dc, gate[f_], out=dc_next)
             else:
-                dh_next, dc_next = dh_prev, dc_prev
-        self._initial_grad = (dh_prev, dc_prev)
-        self._recurrent_weight_grad(self._H, dZ)
-        if self.peepholes:
-            self._peephole_grads(dZ)
+                dc_next[...] = dc
+            if self.peepholes:
+                dc_next += dz[i_] * p_i
+                if self.forget_gate:
+                    dc_next += dz[f_] * p_f
+            np.matmul(U, dz, out=dh_next)
+            if carried_h is not None:
+                dh_next += carried_h
+                dc_next += carried_c
+            if self._cut(t):
+                dh_next.fill(0)
+                dc_next.fill(0)
+        self._initial_grad = (dh_next.T, dc_next.T)
         return dZ
 
-    def _peephole_grads(self, dZ):
+    def _weight_grads(self, dZ):
+        super()._weight_grads(dZ)
+        if not self.peepholes:
+            return
         i_, f_, o_, _ = self._blocks()
-        C = self._C
-        parts = [np.einsum("tnu,tnu->u", dZ[:, :, i_], C[:-1])]
+        n_steps = self._C.shape[0] - 1
+        dZ = dZ.reshape(-1, n_steps, self._C.shape[2])  # (G * units, n_steps, n)
+        C = self._C.transpose(1, 0, 2)
+        parts = [np.sum(dZ[i_] * C[:, :-1], axis=(1, 2))]
         if self.forget_gate:
-            parts.append(np.einsum("tnu,tnu->u", dZ[:, :, f_], C[:-1]))
+            parts.append(np.sum(dZ[f_] * C[:, :-1], axis=(1, 2)))
         # where a step is masked its dz is zero, so C[t + 1] may stand for the cell's c_t
-        parts.append(np.einsum("tnu,tnu->u", dZ[:, :, o_], C[1:]))
+        parts.append(np.sum(dZ[o_] * C[:, 1:], axis=(1, 2)))
         self.grads["P"][...] = np.concatenate(parts)
 
 
@@ -456,33 +529,50 @@ class GRU(Recurrent):
         if self.reset_after:
             self._add_param("b_hn", zeros((self.units,), dtype=dtype))
 
+    def _gate_scale(self):
+        scale = np.full(3 * self.units, 0.5, dtype=self.params["W"].dtype)
+        scale[2 * self.units :] = 1.0  # n is a tanh; z, r are sigmoids
+        return scale
+
     def _run(self, Z, states):
-        n_steps, n, _ = Z.shape
+        n_steps, _, n = Z.shape
         u = self.units
-        zr, cand = slice(0, 2 * u), slice(2 * u, 3 * u)
-        U = self.params["U"]
-        H = np.empty((n_steps + 1, n, u), dtype=Z.dtype)
+        zr, reset, cand = slice(0, 2 * u), slice(u, 2 * u), slice(2 * u, 3 * u)
+        # Z and U come with the sigmoid gates' columns halved: z / 2 for tanh(z / 2)
+        U_T = np.ascontiguousarray(self._forward_weights("U", Z.dtype).T)
+        H = np.empty((n_steps + 1, u, n), dtype=Z.dtype)
         H[0] = states[0]
         # reset-after: h U_n + b_hn; reset-before: r * h_{t-1}
-        self._aux = np.empty((n_steps, n, u), dtype=Z.dtype)
+        self._aux = np.empty((n_steps, u, n), dtype=Z.dtype)
+        recurrent = np.empty_like(Z[0])
+        if self.reset_after:
+            b_hn = self.params["b_hn"].astype(Z.dtype)[:, None]
         for t in range(n_steps):
-            z = Z[t]
+            z, h, aux = Z[t], H[t], self._aux[t]
             if self.reset_after:
-                rec = H[t] @ U
-                z[:, zr] += rec[:, zr]
-                _sigmoid(z[:, zr], out=z[:, zr])
-                np.add(rec[:, cand], self.params["b_hn"], out=self._aux[t])
-                z[:, cand] += z[:, u : 2 * u] * self._aux[t]
+                np.matmul(U_T, h, out=recurrent)
+                z[zr] += recurrent[zr]
+                np.tanh(z[zr], out=z[zr])
+                _sigmoid_from_half_tanh(z[zr])
+                np.add(recurrent[cand], b_hn, out=aux)
+                np.multiply(z[reset], aux, out=recurrent[cand])
+                z[cand] += recurrent[cand]
             else:
-                z[:, zr] += H[t] @ U[:, zr]
-                _sigmoid(z[:, zr], out=z[:, zr])
-                np.multiply(z[:, u : 2 * u], H[t], out=self._aux[t])
-                z[:, cand] += self._aux[t] @ U[:, cand]
-            np.tanh(z[:, cand], out=z[:, cand])
-            update = z[:, :u]
-            new = z[:, cand] + update * (H[t] - z[:, cand])
-            H[t + 1] = self._carry(new, H[t], t)
-        self._gates, self._H, self._final_state = Z, H, (H[-1],)
+                np.matmul(U_T[zr], h, out=recurrent[zr])
+                z[zr] += recurrent[zr]
+                np.tanh(z[zr], out=z[zr])
+                _sigmoid_from_half_tanh(z[zr])
+                np.multiply(z[reset], h, out=aux)
+                np.matmul(U_T[cand], aux, out=recurrent[cand])
+                z[cand] += recurrent[cand]
+            np.tanh(z[cand], out=z[cand])
+            new = H[t + 1]
+            np.subtract(h, z[cand], out=new)
+            new *= z[:u]
+            new += z[cand]
+            if self._mask is not None:
+                H[t + 1] = self._carry(new, h, t)
+        self._gates, self._H = Z, H
         return H
 
     def _run_backward(self, dH):
@@ -491,49 +581,55 @@ class GRU(Recurrent):
         gates, H, aux, U = self._gates, self._H, self._aux, self.params["U"]
         # the activations' slopes at every step at once: sigma' = s (1 - s), tanh' = 1 - n^2
         slope = gates * (1 - gates)
-        np.multiply(gates[:, :, cand], gates[:, :, cand], out=slope[:, :, cand])
-        np.subtract(1, slope[:, :, cand], out=slope[:, :, cand])
+        np.multiply(gates[:, cand], gates[:, cand], out=slope[:, cand])
+        np.subtract(1, slope[:, cand], out=slope[:, cand])
         dZ = np.empty_like(gates)
         # gradient of the recurrent pre-activations h U (reset-after) / of (r * h) U_n
         dRec = np.empty_like(gates) if self.reset_after else np.empty_like(dH)
         dh_next = np.zeros_like(dH[0])
+        dh_sum, kept = np.empty_like(dh_next), np.empty_like(dh_next)
         for t in reversed(range(dH.shape[0])):
-            dh, carried = self._split_by_mask(dh_next + dH[t], t)
-            update, r, new = gates[t][:, :u], gates[t][:, reset], gates[t][:, cand]
+            np.add(dh_next, dH[t], out=dh_sum)
+            dh, carried = self._split_by_mask(dh_sum, t)
+            update, r, new = gates[t][:u], gates[t][reset], gates[t][cand]
             dz = dZ[t]
-            np.subtract(H[t], new, out=dz[:, :u])
-            dz[:, :u] *= dh
-            np.subtract(1, update, out=dz[:, cand])
-            dz[:, cand] *= dh
-            dz[:, cand] *= slope[t][:, cand]
+            np.subtract(H[t], new, out=dz[:u])
+            dz[:u] *= dh
+            np.subtract(1, update, out=dz[cand])
+            dz[cand] *= dh
+            dz[cand] *= slope[t][cand]
             if self.reset_after:
-                np.multiply(dz[:, cand], aux[t], out=dz[:, reset])
-                dz[:, zr] *= slope[t][:, zr]
-                dRec[t][:, zr] = dz[:, zr]
-                np.multiply(dz[:, cand], r, out=dRec[t][:, cand])
-                dh_prev = dRec[t] @ U.T
+                np.multiply(dz[cand], aux[t], out=dz[reset])
+                dz[zr] *= slope[t][zr]
+                dRec[t][zr] = dz[zr]
+                np.multiply(dz[cand], r, out=dRec[t][cand])
+                np.matmul(U, dRec[t], out=dh_next)
             else:
-                np.matmul(dz[:, cand], U[:, cand].T, out=dRec[t])  # d(r * h_{t-1})
-                np.multiply(dRec[t], H[t], out=dz[:, reset])
-                dz[:, zr] *= slope[t][:, zr]
+                np.matmul(U[:, cand], dz[cand], out=dRec[t])  # d(r * h_{t-1})
+                np.multiply(dRec[t], H[t], out=dz[reset])
+                dz[zr] *= slope[t][zr]
                 dRec[t] *= r
-                dh_prev = dz[:, zr] @ U[:, zr].T + dRec[t]
-            dh_prev += dh * update
+                np.matmul(U[:, zr], dz[zr], out=dh_next)
+                dh_next += dRec[t]
+            np.multiply(dh, update, out=kept)
+            dh_next += kept
             if carried is not None:
-                dh_prev += carried
-            dh_next = np.zeros_like(dh_prev) if self._cut(t) else dh_prev
-        self._initial_grad = (dh_prev,)
-        self._gru_weight_grads(dZ, dRec)
+                dh_next += carried
+            if self._cut(t):
+                dh_next.fill(0)
+        self._initial_grad = (dh_next.T,)
+        self._dRec = dRec
         return dZ
 
-    def _gru_weight_grads(self, dZ, dRec):
+    def _weight_grads(self, dZ):
         u = self.units
+        H_prev = _feature_rows(self._H[:-1])
         if self.reset_after:
-            self._recurrent_weight_grad(self._H, dRec)
-            self.grads["b_hn"][...] = dRec[:, :, 2 * u :].sum(axis=(0, 1))
+            dRec = _feature_rows(self._dRec)
+            np.matmul(H_prev, dRec.T, out=self.grads["U"])
+            np.sum(dRec[2 * u :], axis=1, out=self.grads["b_hn"])
             return
-        H_prev = self._H[:-1].reshape(-1, u)
         # dRec holds r * d(r h) here; the U_n gradient needs d(pre-activation of n)
         dU = self.grads["U"]
-        np.matmul(H_prev.T, dZ[:, :, : 2 * u].reshape(-1, 2 * u), out=dU[:, : 2 * u])
-        np.matmul(self._aux.reshape(-1, u).T, dZ[:, :, 2 * u :].reshape(-1, u), out=dU[:, 2 * u :])
+        np.matmul(H_prev, dZ[: 2 * u].T, out=dU[:, : 2 * u])
+        np.matmul(_feature_rows(self._aux), dZ[2 * u :].T, out=dU[:, 2 * u :])
