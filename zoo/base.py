@@ -278,6 +278,10 @@ class NeuralNetEstimator(ZooEstimator):
             "cosine": {"total_steps": total},
         }[self.schedule]
 
+    def _update_flops(self, X):
+        """Flops of one minibatch update (forward and backward), for the thread limit."""
+        return 6.0 * (self.batch_size or X.shape[0]) * self.network_.n_params
+
     def _train(self, X, targets, loss, validation_score=None, stratify=None):
         """Train ``self.network_`` on (X, targets); returns nothing, stores the history."""
         rng = self._rng()
@@ -291,8 +295,7 @@ class NeuralNetEstimator(ZooEstimator):
         warm = self.warm_start and hasattr(self, "optimizer_")
         if not warm:
             self.optimizer_ = self._make_optimizer(X.shape[0])
-        flops = 6.0 * (self.batch_size or X.shape[0]) * self.network_.n_params
-        with self._threads(flops):
+        with self._threads(self._update_flops(X)):
             history = train(
                 self.network_,
                 X,

@@ -182,6 +182,10 @@ class SequenceEstimator(NeuralNetEstimator):
         self._train(X, targets, _per_step(self._loss), self._validation_score, stratify)
         return self
 
+    def _update_flops(self, X):
+        # every recurrent parameter is used once per time step
+        return super()._update_flops(X) * X.shape[1]
+
     def _outputs(self, X):
         """Output-layer values for X: (n, n_outputs), or (n, n_steps, n_outputs)."""
         check_is_fitted(self)

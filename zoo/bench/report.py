@@ -183,10 +183,18 @@ def family_rows(record):
         ("parameters learnt", lambda run: _count(run["n_params"])),
         ("peak memory (predict)", lambda run: _mebibytes(run["predict_peak_mib"])),
         ("iterations", lambda run: "–" if run["n_iter"] is None else str(run["n_iter"])),
+        ("fit time per iteration", _time_per_iteration),
     ]
     rows = [["score", *_score_cells(record)]]
     rows += [[label, show(zoo_run), show(baseline)] for label, show in fields]
     return rows
+
+
+def _time_per_iteration(run):
+    """Fit time over ``n_iter_`` (epochs or learning steps), where both were recorded."""
+    if not run["n_iter"] or run["fit_time"] is None:
+        return "–"
+    return _seconds(run["fit_time"] / run["n_iter"])
 
 
 def family_notes(record):
