@@ -37,9 +37,13 @@ from zoo.core.activations import get_activation
 from zoo.core.layers import Dense
 from zoo.core.losses import mse, softmax_cross_entropy
 from zoo.core.network import Sequential
+from zoo.core.recurrent import Recurrent
 
 PARAMETERS_DOC = """    hidden_size : int, default=32
         Units of the recurrent layer.
+    n_layers : int, default=1
+        Recurrent layers stacked, each of ``hidden_size`` units; every layer but the
+        top one passes its whole state sequence to the next.
     output : {"last", "sequence"}, default="last"
         Sequence-to-one (the last hidden state) or sequence-to-sequence (every step).
     bptt_steps : int or None, default=None
@@ -105,6 +109,7 @@ class SequenceEstimator(NeuralNetEstimator):
 
     _constraints = {
         "hidden_size": Interval(int, 1, None),
+        "n_layers": Interval(int, 1, None),
         "output": Options("last", "sequence"),
         "bptt_steps": Interval(int, 1, None, none_ok=True),
         "n_features_per_step": Interval(int, 1, None, none_ok=True),
@@ -160,9 +165,10 @@ class SequenceEstimator(NeuralNetEstimator):
     # ---------------------------------------------------------------- training
 
     def _layers(self, n_outputs):
-        """The recurrent layer and its linear output layer (a family may differ)."""
-        recurrent = self._recurrent_layer(return_sequences=self.output == "sequence")
-        return [recurrent, Dense(n_outputs, init="xavier")]
+        """``n_layers`` recurrent layers and a linear output layer (a family may differ)."""
+        lower = [self._recurrent_layer(return_sequences=True) for _ in range(self.n_layers - 1)]
+        top = self._recurrent_layer(return_sequences=self.output == "sequence")
+        return [*lower, top, Dense(n_outputs, init="xavier")]
 
     def _build_network(self, n_features, n_outputs):
         network = Sequential(self._layers(n_outputs))
@@ -202,16 +208,25 @@ class SequenceEstimator(NeuralNetEstimator):
         check_is_fitted(self)
         if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
             raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}")
-        recurrent, *head = self.network_.layers  # no head: the state is the output
+        layers = self.network_.layers
+        # the recurrent stack, then the output layer (none: the state is the output)
+        recurrent = [layer for layer in layers if isinstance(layer, Recurrent)]
+        head = layers[len(recurrent):]
+
+        def run(x, states):
+            for layer, state in zip(recurrent, states):
+                x = layer.forward(x, initial_state=state)
+            return [layer.final_state for layer in recurrent]
+
         emitted = []
         with self._threads():
-            recurrent.forward(seed[None])
+            states = run(seed[None], [None] * len(recurrent))
             for _ in range(n_steps):
-                state = recurrent.final_state
-                output = head[0].forward(state[0]) if head else state[0]
+                top = states[-1][0]
+                output = head[0].forward(top) if head else top
                 x_next, value = next_input(output[0])
                 emitted.append(value)
-                recurrent.forward(x_next[None, None, :], initial_state=state)
+                states = run(x_next[None, None, :], states)
         return emitted
 
 

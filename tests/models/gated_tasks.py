@@ -20,10 +20,10 @@ def check_adding_problem_t50(regressor_cls, max_iter):
     assert np.mean(np.abs(error) < 0.04) >= 0.80
 
 
-def check_digits_read_row_by_row(classifier_cls):
+def check_digits_read_row_by_row(classifier_cls, **options):
     """Each digit as 8 steps of 8 pixels: test accuracy >= 0.95."""
     data = load("digits", random_state=0)
-    rows = classifier_cls(hidden_size=32, max_iter=30, random_state=0)
+    rows = classifier_cls(hidden_size=32, max_iter=30, random_state=0, **options)
     rows.fit(data.X_train.reshape(-1, 8, 8) / 16, data.y_train)
     assert rows.score(data.X_test.reshape(-1, 8, 8) / 16, data.y_test) >= 0.95
 

@@ -7,6 +7,10 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from zoo.datasets import load
+from zoo.core.gradcheck import check_network
+from zoo.core.losses import mse
+from zoo.models.gru import GRURegressor
+from zoo.models.lstm import LSTMRegressor
 from zoo.models.rnn import RNNClassifier, RNNRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -109,6 +113,40 @@ def test_generate_samples_labels_of_a_next_symbol_model():
     assert set(sampled) <= {"a", "b", "c"} and len(sampled) == 30
 
 
+@pytest.mark.parametrize("cls", [RNNRegressor, LSTMRegressor, GRURegressor])
+@pytest.mark.parametrize("output", ["last", "sequence"])
+def test_stacked_layers_backpropagate_exactly(cls, output):
+    """n_layers = 3: the whole stack's float64 gradients match central differences."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((5, 4, 2))
+    y = rng.standard_normal((5, 4) if output == "sequence" else 5)
+    model = cls(hidden_size=3, n_layers=3, output=output, max_iter=1, dtype=np.float64, random_state=0)
+    model.fit(X, y)
+    recurrent = model.network_.layers[:-1]
+    assert [layer.return_sequences for layer in recurrent] == [True, True, output == "sequence"]
+    assert recurrent[1].params["W"].shape[0] == 3  # the layers above read the states below
+    targets = y.reshape(*model.network_.forward(X).shape)
+    assert max(check_network(model.network_, mse, X, targets)) < 1e-6
+
+
+def test_stacked_layers_generate_in_closed_loop():
+    """Generation carries every layer's state: a 2-layer model continues a sine wave."""
+    t = np.arange(0, 60, 0.5)
+    wave = np.sin(t)
+    X = np.stack([wave[i : i + 20] for i in range(80)])[:, :, None]
+    y = np.stack([wave[i + 1 : i + 21] for i in range(80)])
+    model = GRURegressor(hidden_size=16, n_layers=2, output="sequence", max_iter=200, random_state=0)
+    continued = model.fit(X, y).generate(10, wave[:20])
+    np.testing.assert_allclose(continued, wave[20:30], atol=0.1)
+    teacher_forced = model.predict(wave[None, :30, None])[0, 19:29]
+    np.testing.assert_allclose(continued[:1], teacher_forced[:1], atol=1e-6)
+
+
+def test_jordan_network_is_a_single_layer():
+    with pytest.raises(ValueError, match="n_layers"):
+        RNNRegressor(architecture="jordan", n_layers=2).fit(np.zeros((6, 3)), np.arange(6.0))
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -150,6 +188,7 @@ def test_bad_input_to_fit_and_predict(cls):
     ("architecture", "hopfield", "architecture must be one of"),
     ("bptt_steps", 0, "bptt_steps"),
     ("n_features_per_step", 0, "n_features_per_step"),
+    ("n_layers", 0, "n_layers"),
     ("learning_rate", -1.0, "learning_rate"),
     ("clip_norm", 0.0, "clip_norm"),
     ("optimizer", "adamw", "optimizer"),

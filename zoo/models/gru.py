@@ -34,6 +34,7 @@ class _GRUBase(SequenceEstimator):
         self,
         hidden_size=32,
         reset_after=False,
+        n_layers=1,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -58,6 +59,7 @@ class _GRUBase(SequenceEstimator):
     ):
         self.hidden_size = hidden_size
         self.reset_after = reset_after
+        self.n_layers = n_layers
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step

@@ -44,6 +44,7 @@ class _LSTMBase(SequenceEstimator):
         forget_gate=True,
         forget_bias=1.0,
         peepholes=False,
+        n_layers=1,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -70,6 +71,7 @@ class _LSTMBase(SequenceEstimator):
         self.forget_gate = forget_gate
         self.forget_bias = forget_bias
         self.peepholes = peepholes
+        self.n_layers = n_layers
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step

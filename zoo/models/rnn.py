@@ -43,6 +43,7 @@ class _RNNBase(SequenceEstimator):
         hidden_size=32,
         activation="tanh",
         architecture="elman",
+        n_layers=1,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -68,6 +69,7 @@ class _RNNBase(SequenceEstimator):
         self.hidden_size = hidden_size
         self.activation = activation
         self.architecture = architecture
+        self.n_layers = n_layers
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step
@@ -99,6 +101,10 @@ class _RNNBase(SequenceEstimator):
     def _layers(self, n_outputs):
         if self.architecture == "elman":
             return super()._layers(n_outputs)
+        if self.n_layers != 1:
+            raise ValueError(
+                f"architecture='jordan' is one layer whose output feeds back; got n_layers={self.n_layers}"
+            )
         return [JordanRNN(
             self.hidden_size, n_outputs, activation=self.activation,
             return_sequences=self.output == "sequence", bptt_steps=self.bptt_steps,
