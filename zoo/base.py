@@ -170,6 +170,13 @@ class ZooEstimator(BaseEstimator):
 class ZooClassifierMixin:
     """Label handling for classifiers: ``classes_`` and integer codes."""
 
+    def _check_same_classes(self, classes, reason):
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"{reason} needs the classes of the previous fit, {self.classes_.tolist()}; "
+                f"got {classes.tolist()}"
+            )
+
     def _encode_labels(self, y):
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -322,6 +329,31 @@ class NeuralNetEstimator(ZooEstimator):
                 ConvergenceWarning,
             )
 
+    def _partial_fit_network(self, X, targets, n_outputs):
+        """One epoch over (X, targets), continuing the weights and the optimizer state."""
+        if not hasattr(self, "network_"):
+            self.network_ = self._build_network(X.shape[-1], n_outputs)
+            self.n_params_ = self.network_.n_params
+        if not hasattr(self, "loss_curve_"):
+            self.loss_curve_, self.n_iter_ = [], 0
+        if not hasattr(self, "optimizer_"):
+            self.optimizer_ = self._make_optimizer(X.shape[0])
+        with self._threads(self._update_flops(X)):
+            history = train(
+                self.network_,
+                X,
+                targets,
+                self._loss,
+                self.optimizer_,
+                epochs=1,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                # a new shuffle each epoch, still fixed by random_state
+                rng=np.random.default_rng([self._rng().randint(2**31), len(self.loss_curve_)]),
+            )
+        self.loss_curve_ = [*self.loss_curve_, *history.loss_curve]
+        self.n_iter_ += 1
+        return self
 
 def _split_validation(X, targets, fraction, rng, stratify):
     """Hold out ``fraction`` of the samples (stratified by ``stratify`` when given)."""
@@ -422,32 +454,6 @@ class FeedForwardEstimator(NeuralNetEstimator):
         self._train(X, targets, self._loss, self._validation_score, stratify)
         return self
 
-    def _partial_fit_network(self, X, targets, n_outputs):
-        """One epoch over (X, targets), continuing the weights and the optimizer state."""
-        if not hasattr(self, "network_"):
-            self.network_ = self._build_network(X.shape[1], n_outputs)
-            self.n_params_ = self.network_.n_params
-        if not hasattr(self, "loss_curve_"):
-            self.loss_curve_, self.n_iter_ = [], 0
-        if not hasattr(self, "optimizer_"):
-            self.optimizer_ = self._make_optimizer(X.shape[0])
-        with self._threads(6.0 * (self.batch_size or X.shape[0]) * self.n_params_):
-            history = train(
-                self.network_,
-                X,
-                targets,
-                self._loss,
-                self.optimizer_,
-                epochs=1,
-                batch_size=self.batch_size,
-                shuffle=self.shuffle,
-                # a new shuffle each epoch, still fixed by random_state
-                rng=np.random.default_rng([self._rng().randint(2**31), len(self.loss_curve_)]),
-            )
-        self.loss_curve_ = [*self.loss_curve_, *history.loss_curve]
-        self.n_iter_ += 1
-        return self
-
     def _forward(self, X):
         """Network output (logits or regression values) for validated X.
 
@@ -492,13 +498,6 @@ class FeedForwardClassifierMixin(ZooClassifierMixin):
             self._check_same_classes(np.unique(classes), "partial_fit")
         X, y = self._validate(X, y, reset=first_call)
         return self._partial_fit_network(X, self._codes(y), len(self.classes_))
-
-    def _check_same_classes(self, classes, reason):
-        if not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"{reason} needs the classes of the previous fit, {self.classes_.tolist()}; "
-                f"got {classes.tolist()}"
-            )
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""

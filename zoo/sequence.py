@@ -146,13 +146,13 @@ class SequenceEstimator(NeuralNetEstimator):
             self.n_steps_in_ = X.shape[1] // per_step
         return X.reshape(X.shape[0], -1, per_step)
 
-    def _fit_data(self, X, y):
+    def _fit_data(self, X, y, reset=True):
         """Validated (X as sequences, y as an array with as many rows)."""
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
-        X = self._sequences(X, reset=True)
+        X = self._sequences(X, reset=reset)
         y = self._check_targets(y)
         check_consistent_length(X, y)
         if self.output == "sequence" and y.shape[:2] != X.shape[:2]:
@@ -185,7 +185,7 @@ class SequenceEstimator(NeuralNetEstimator):
             self.network_ = self._build_network(X.shape[2], n_outputs)
             vars(self).pop("optimizer_", None)
         self.n_params_ = self.network_.n_params
-        self._train(X, targets, _per_step(self._loss), self._validation_score, stratify)
+        self._train(X, targets, self._loss, self._validation_score, stratify)
         return self
 
     def _update_flops(self, X):
@@ -247,7 +247,7 @@ class SequenceClassifierMixin:
     """Softmax over the classes at the last step (or at every step), trained with
     cross-entropy; ``generate`` samples class sequences from a next-step model."""
 
-    _loss = staticmethod(softmax_cross_entropy)
+    _loss = staticmethod(_per_step(softmax_cross_entropy))
 
     @staticmethod
     def _validation_score(codes, logits):
@@ -266,6 +266,21 @@ class SequenceClassifierMixin:
         codes = self._encode_labels(y.ravel()).reshape(y.shape)
         stratify = codes if self.output == "last" else None
         return self._fit_network(X, codes, len(self.classes_), stratify)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on sequences X and labels y, continuing from the current weights;
+        the first call needs ``classes``, all the labels there will be."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self._encode_labels(np.asarray(classes))
+        elif classes is not None:
+            self._check_same_classes(np.unique(classes), "partial_fit")
+        X, y = self._fit_data(X, y, reset=first_call)
+        codes = self._codes(y.ravel()).reshape(y.shape)
+        return self._partial_fit_network(X, codes, len(self.classes_))
 
     def predict_proba(self, X):
         """Class probabilities, (n_samples, n_classes) or (n_samples, n_steps, n_classes)."""
@@ -318,7 +333,7 @@ class SequenceRegressorMixin:
     """Linear outputs at the last step (or at every step), trained with squared error;
     ``generate`` runs a next-value model in closed loop."""
 
-    _loss = staticmethod(mse)
+    _loss = staticmethod(_per_step(mse))
 
     @staticmethod
     def _validation_score(targets, output):
@@ -342,6 +357,22 @@ class SequenceRegressorMixin:
         self.n_outputs_ = targets.shape[-1]
         self.single_output_ = single
         return self._fit_network(X, targets, self.n_outputs_)
+
+    def partial_fit(self, X, y):
+        """One epoch on sequences X and targets y, continuing from the current weights."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+        X, y = self._fit_data(X, y, reset=first_call)
+        single = y.ndim == (1 if self.output == "last" else 2)
+        targets = y[..., None] if single else y
+        if first_call:
+            self.n_outputs_, self.single_output_ = targets.shape[-1], single
+        elif targets.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {targets.shape[-1]} outputs, the network was built for {self.n_outputs_}"
+            )
+        return self._partial_fit_network(X, targets, self.n_outputs_)
 
     def predict(self, X):
         """Predicted values, shaped like the y of fit."""

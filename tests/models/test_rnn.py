@@ -10,7 +10,7 @@ from zoo.datasets import load
 from zoo.core.gradcheck import check_network
 from zoo.core.losses import mse
 from zoo.models.gru import GRURegressor
-from zoo.models.lstm import LSTMRegressor
+from zoo.models.lstm import LSTMClassifier, LSTMRegressor
 from zoo.models.rnn import RNNClassifier, RNNRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -140,6 +140,44 @@ def test_stacked_layers_generate_in_closed_loop():
     np.testing.assert_allclose(continued, wave[20:30], atol=0.1)
     teacher_forced = model.predict(wave[None, :30, None])[0, 19:29]
     np.testing.assert_allclose(continued[:1], teacher_forced[:1], atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [RNNRegressor, LSTMRegressor, GRURegressor])
+def test_partial_fit_epochs_equal_fit_epochs(cls):
+    """Without shuffling, three partial_fit calls are exactly three epochs of fit."""
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((40, 6, 2)), rng.standard_normal((40, 6))
+    options = dict(hidden_size=5, output="sequence", shuffle=False, batch_size=16, random_state=0)
+    fitted = cls(max_iter=3, tol=0.0, **options).fit(X, y)
+    online = cls(**options)
+    for _ in range(3):
+        online.partial_fit(X, y)
+    assert online.n_iter_ == fitted.n_iter_ == 3
+    for a, b in zip(online.network_.params, fitted.network_.params):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(online.predict(X), fitted.predict(X))
+
+
+def test_partial_fit_of_a_classifier_learns_and_checks_its_input():
+    rng = np.random.default_rng(8)
+    X, _ = _xor_streams(rng, 300, 4)
+    y = X[:, 0, 0].astype(int)  # the class is the first bit: it must be carried to the end
+    model = LSTMClassifier(hidden_size=8, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit(X, y)
+    model.partial_fit(X, y, classes=[0, 1])
+    first = model.score(X, y)
+    for _ in range(9):
+        model.partial_fit(X, y)
+    assert model.n_iter_ == 10 and model.score(X, y) >= 0.95 > first
+    with pytest.raises(ValueError, match="classes of the previous fit"):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not among the classes"):
+        model.partial_fit(X, y + 5)
+    with pytest.raises(ValueError, match="features per step"):
+        model.partial_fit(np.concatenate([X, X], axis=2), y)
+    with pytest.raises(ValueError, match="outputs"):
+        GRURegressor().partial_fit(X, y.astype(float)).partial_fit(X, np.ones((300, 2)))
 
 
 def test_jordan_network_is_a_single_layer():
