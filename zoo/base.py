@@ -177,6 +177,16 @@ class ZooClassifierMixin:
                 f"got {classes.tolist()}"
             )
 
+    def _partial_fit_classes(self, classes, first_call):
+        """``classes`` of a partial_fit call: required on the first (they set
+        ``classes_``), the same as before on later ones."""
+        if first_call:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self._encode_labels(np.asarray(classes))
+        elif classes is not None:
+            self._check_same_classes(np.unique(classes), "partial_fit")
+
     def _encode_labels(self, y):
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -491,11 +501,7 @@ class FeedForwardClassifierMixin(ZooClassifierMixin):
         first_call = not hasattr(self, "network_")
         if first_call:
             self._check_params()
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit")
-            self._encode_labels(np.asarray(classes))
-        elif classes is not None:
-            self._check_same_classes(np.unique(classes), "partial_fit")
+        self._partial_fit_classes(classes, first_call)
         X, y = self._validate(X, y, reset=first_call)
         return self._partial_fit_network(X, self._codes(y), len(self.classes_))
 

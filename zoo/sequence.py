@@ -273,11 +273,7 @@ class SequenceClassifierMixin:
         first_call = not hasattr(self, "network_")
         if first_call:
             self._check_params()
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit")
-            self._encode_labels(np.asarray(classes))
-        elif classes is not None:
-            self._check_same_classes(np.unique(classes), "partial_fit")
+        self._partial_fit_classes(classes, first_call)
         X, y = self._fit_data(X, y, reset=first_call)
         codes = self._codes(y.ravel()).reshape(y.shape)
         return self._partial_fit_network(X, codes, len(self.classes_))
