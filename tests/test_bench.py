@@ -100,6 +100,21 @@ def test_bench_records_every_field_and_writes_the_report(tmp_path, capsys):
     assert page.startswith("<!DOCTYPE html>") and "<td><code>perceptron</code></td>" in page
 
 
+@pytest.mark.slow
+def test_every_registered_family_benchmarks_quickly_and_draws_its_figure(tmp_path):
+    """Read from the registry: every family's quick benchmark runs beside its baseline,
+    and every figure hook named there draws a PNG."""
+    pytest.importorskip("matplotlib")
+    names = zoo.list()
+    assert _bench(tmp_path, *names, "--threads", "1") == 0
+    for name in names:
+        record = _read(tmp_path, name)
+        assert record["zoo"]["status"] == "ok" and record["baseline"]["status"] == "ok", name
+        if zoo.info(name).benchmark.figure:
+            assert record["figure_error"] is None, (name, record["figure_error"])
+            assert (tmp_path / "results" / record["figure"]).read_bytes().startswith(PNG_MAGIC)
+
+
 def test_report_rebuilds_from_the_json_without_refitting(tmp_path, monkeypatch, registered):
     registered("tiny")
     assert _bench(tmp_path, "tiny") == 0

@@ -100,6 +100,20 @@ def test_gaussian_first_layer_on_standardized_data(small_digits):
     np.testing.assert_allclose(proba.sum(axis=1), 1)
 
 
+def test_figure_hook_draws_a_row_of_samples_per_label(small_digits):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from zoo.models.dbn import samples_per_label
+
+    X, y = small_digits[:2]
+    model = DBNClassifier((16, 8), rbm_n_iter=2, fine_tune=False, random_state=0).fit(X, y)
+    figure = Figure()
+    samples_per_label(model, None, figure, per_label=3)
+    shapes = [ax.get_images()[0].get_array().shape for ax in figure.axes]
+    assert shapes == [(8, 8)] * 30
+
+
 def test_free_sampling_and_same_seed_same_model(small_digits):
     X, y = small_digits[:2]
     first = DBNClassifier((16, 8), rbm_n_iter=2, max_iter=2, random_state=0)

@@ -42,6 +42,8 @@ def test_energy_never_increases_under_asynchronous_updates(rule):
     net = HopfieldNetwork(rule, threshold=0.1, random_state=0).fit(patterns)
     weights = net.weights_
     assert np.allclose(weights, weights.T) and np.all(np.diag(weights) >= 0)
+    if rule != "pseudo_inverse":  # Hebb and Storkey: no self-connections
+        assert np.all(np.diag(weights) == 0)
     starts = np.vstack([patterns, random_patterns(20, seed=2)])
     states = corrupt(starts, 0.3, np.random.default_rng(3))
     energies = [own_energy(states, weights, 0.1)]

@@ -162,6 +162,50 @@ def test_options_train_and_same_seed_gives_same_model():
     assert np.all(np.isfinite(first.transform(X)))
 
 
+def test_momentum_switches_from_initial_to_final_after_the_set_epochs():
+    X = load("bars_and_stripes", n=3).X_train
+    params = dict(method="cd", batch_size=5, learning_rate=0.1, random_state=0)
+    ramped = BernoulliRBM(8, initial_momentum=0.5, momentum=0.9, momentum_switch=3, n_iter=3, **params)
+    constant = BernoulliRBM(8, momentum=0.5, n_iter=3, **params)
+    np.testing.assert_array_equal(ramped.fit(X).components_, constant.fit(X).components_)
+    assert ramped.optimizer_.momentum == 0.5
+    ramped.partial_fit(X)
+    constant.partial_fit(X)
+    assert ramped.optimizer_.momentum == 0.9 and constant.optimizer_.momentum == 0.5
+    assert not np.allclose(ramped.components_, constant.components_)
+
+
+def test_gibbs_step_samples_the_exact_two_stage_conditional():
+    """p(v' | v) = sum_h p(h | v) p(v' | h), by enumeration on a 3x2 RBM, against the
+    frequencies of 40000 Gibbs steps from the same v (total variation < 0.01)."""
+    rbm = random_rbm(3, 2, seed=4)
+    v = np.array([1.0, 0.0, 1.0])
+    H, V = bit_vectors(2), bit_vectors(3)
+    on_h = expit(rbm.intercept_hidden_ + rbm.components_ @ v)
+    p_h = np.prod(np.where(H == 1, on_h, 1 - on_h), axis=1)  # (4,)
+    on_v = expit(rbm.intercept_visible_ + H @ rbm.components_)[:, None]  # (4, 1, 3)
+    p_v = np.prod(np.where(V[None] == 1, on_v, 1 - on_v), axis=2)  # (4, 8)
+    exact = p_h @ p_v
+    drawn = rbm.gibbs(np.tile(v, (40000, 1)))
+    codes = drawn @ np.array([4, 2, 1])
+    empirical = np.bincount(codes.astype(int), minlength=8) / len(codes)
+    assert exact.sum() == pytest.approx(1.0)
+    assert 0.5 * np.abs(empirical - exact).sum() < 0.01
+
+
+def test_figure_hook_draws_filters_and_samples():
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from zoo.models.rbm import filters_and_samples
+
+    data = load("bars_and_stripes", n=3)
+    figure = Figure()
+    filters_and_samples(BernoulliRBM(8, n_iter=2, random_state=0).fit(data.X_train), data, figure, n_shown=8)
+    images = [ax.get_images()[0].get_array().shape for ax in figure.axes if ax.get_images()]
+    assert images == [(3, 3)] * 16  # 8 filters and 8 samples
+
+
 def test_gaussian_visibles_learn_standardized_data():
     rng = np.random.RandomState(0)
     centres = 3 * rng.standard_normal((2, 5))
@@ -219,6 +263,10 @@ def test_bad_input():
         BernoulliRBM(method="wake-sleep").fit(X)
     with pytest.raises(ValueError, match="visible"):
         BernoulliRBM(visible="poisson").fit(X)
+    with pytest.raises(ValueError, match="initial_momentum"):
+        BernoulliRBM(initial_momentum=1.0).fit(X)
+    with pytest.raises(ValueError, match="momentum_switch"):
+        BernoulliRBM(momentum_switch=-1).fit(X)
     bad = X.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):

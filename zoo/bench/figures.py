@@ -17,6 +17,13 @@ import numpy as np
 NO_MATPLOTLIB = 'figures need the report extra: pip install "zoo[report]"'
 
 
+def image_shape(n_pixels):
+    """(rows, columns) to show a flat image of ``n_pixels``: the factorisation with
+    rows = round(sqrt(n_pixels)) when it divides, else one row."""
+    rows = int(round(np.sqrt(n_pixels)))
+    return (rows, n_pixels // rows) if rows and n_pixels % rows == 0 else (1, n_pixels)
+
+
 def figure_class():
     """matplotlib's ``Figure`` class, or None when matplotlib is not installed."""
     try:

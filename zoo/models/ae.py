@@ -30,6 +30,7 @@ from zoo.base import (
     NeuralNetEstimator,
     Options,
 )
+from zoo.bench.figures import image_shape
 from zoo.core.initializers import zeros
 from zoo.core.layers import Activation, Dense, Layer
 from zoo.core.losses import binary_cross_entropy, mse
@@ -357,14 +358,9 @@ class Autoencoder(TransformerMixin, AutoencoderBase):
         return sizes, self.activation, self.code_size, self.code_activation
 
 
-def _image_side(n_features):
-    side = int(round(np.sqrt(n_features)))
-    return side if side * side == n_features else None
-
-
 def show_images(figure, rows, titles, n_columns):
     """Draw rows of square images (each row a list of flat images) on a grid."""
-    side = _image_side(len(rows[0][0]))
+    shape = image_shape(len(rows[0][0]))
     axes = figure.subplots(len(rows), n_columns, squeeze=False)
     for r, (images, title) in enumerate(zip(rows, titles)):
         for c in range(n_columns):
@@ -373,7 +369,7 @@ def show_images(figure, rows, titles, n_columns):
             ax.set_yticks([])
             if c < len(images):
                 image = images[c]
-                ax.imshow(image.reshape(side, side) if side else image[None, :], cmap="gray_r")
+                ax.imshow(image.reshape(shape), cmap="gray_r")
         axes[r, 0].set_ylabel(title, fontsize=8)
 
 

@@ -31,6 +31,7 @@ from zoo.base import (
     check_is_fitted,
     one_hot,
 )
+from zoo.bench.figures import image_shape
 from zoo.core.activations import get_activation
 from zoo.core.layers import Activation, Dense
 from zoo.core.losses import softmax_cross_entropy
@@ -524,8 +525,7 @@ def samples_per_label(estimator, data, figure, per_label=8):
     """Figure hook: label-clamped samples, one row per class."""
     n_classes = len(estimator.classes_)
     figure.set_size_inches(per_label * 0.8, n_classes * 0.8)
-    side = int(round(np.sqrt(estimator.n_features_in_)))
-    shape = (side, side) if side * side == estimator.n_features_in_ else (1, estimator.n_features_in_)
+    shape = image_shape(estimator.n_features_in_)
     axes = figure.subplots(n_classes, per_label, squeeze=False)
     for row, label in enumerate(estimator.classes_):
         images = estimator.sample(per_label, label=label, n_steps=1000, random_state=row)

@@ -15,6 +15,7 @@ from scipy.special import expit
 from sklearn.base import TransformerMixin
 
 from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
+from zoo.bench.figures import image_shape
 
 __all__ = ["HopfieldNetwork", "corrupt", "exact_recall", "recall_rate", "recall_figure"]
 
@@ -344,8 +345,7 @@ def recall_figure(estimator, data, figure):
     axes.set_ylabel("exact recall, 10% flipped")
     axes.set_title(f"N = {n_units}")
     axes.legend(fontsize=7)
-    side = int(round(np.sqrt(n_units)))
-    shape = (side, n_units // side) if side * (n_units // side) == n_units else (1, n_units)
+    shape = image_shape(n_units)
     shown = patterns[:3]
     corrupted = corrupt(shown, 0.1, np.random.default_rng(1))
     rows = (shown, corrupted, estimator.predict(corrupted))
