@@ -44,6 +44,10 @@ def test_transition_matrix_from_a_long_run(long_path):
     assert chain.transition_matrix_.shape == (4, 4)
     assert np.allclose(chain.transition_matrix_.sum(axis=1), 1.0)
     assert np.abs(chain.transition_matrix_ - TRUE_P).max() <= 0.02
+    # each entry within 4 standard errors sqrt(p (1 - p) / n_i) of the truth
+    visits = np.bincount(long_path[:-1], minlength=4)[:, None]
+    standard_error = np.sqrt(TRUE_P * (1 - TRUE_P) / visits)
+    assert np.all(np.abs(chain.transition_matrix_ - TRUE_P) <= 4 * standard_error + 1e-12)
     assert np.array_equal(chain.symbols_, [0, 1, 2, 3])
 
 
