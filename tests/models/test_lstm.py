@@ -46,18 +46,19 @@ def _one_hot_windows(codes, n_symbols, length):
 
 @pytest.mark.slow
 def test_character_model_beats_the_unigram_model_by_a_bit():
-    """On CPython's help topics (first 100k characters; the last 10% held out) the
-    held-out cross-entropy is at least 1 bit per character below that of the unigram
-    model with the training frequencies (add-one smoothed); measured: 3.07 vs 4.69
-    bits. Held-out characters absent from the training text are left out of both."""
-    data = load("text", max_chars=100_000)
+    """On CPython's help topics (all 465k characters; the last 10% held out), after one
+    epoch (262 updates of 32 windows of 50 characters), the held-out cross-entropy is
+    at least 1 bit per character below that of the unigram model with the training
+    frequencies (add-one smoothed); measured: 2.62 vs 4.67 bits. Held-out characters
+    absent from the training text are left out of both."""
+    data = load("text")
     alphabet = sorted(set(data.info["text_train"]))
     index = {char: code for code, char in enumerate(alphabet)}
     train = np.array([index[c] for c in data.info["text_train"]])
     test = np.array([index[c] for c in data.info["text_test"] if c in index])
     X, y = _one_hot_windows(train, len(alphabet), 50)
     X_test, y_test = _one_hot_windows(test, len(alphabet), 50)
-    model = LSTMClassifier(hidden_size=128, output="sequence", max_iter=3, random_state=0)
+    model = LSTMClassifier(hidden_size=128, output="sequence", max_iter=1, random_state=0)
     model.fit(X, y)
     assert len(model.classes_) == len(alphabet)
     probabilities = np.take_along_axis(model.predict_proba(X_test), y_test[..., None], axis=2)
