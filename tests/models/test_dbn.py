@@ -127,6 +127,19 @@ def test_free_sampling_and_same_seed_same_model(small_digits):
     np.testing.assert_array_equal(free, first.sample(7, n_steps=10, random_state=0))
 
 
+def test_per_layer_pretraining_settings_reach_each_rbm(small_digits, tmp_path):
+    X, y = small_digits[:2]
+    model = DBNClassifier((16, 8), rbm_n_iter=(3, 1), rbm_method=["pcd", "cd"], rbm_k=2,
+                          fine_tune=False, random_state=0).fit(X, y)
+    assert [len(rbm.loss_curve_) for rbm in model.rbms_] == [3, 1]
+    assert [rbm.method for rbm in model.rbms_] == ["pcd", "cd"]
+    assert [rbm.k for rbm in model.rbms_] == [2, 2]
+    zoo.save(model, tmp_path / "dbn.npz")
+    loaded = zoo.load(tmp_path / "dbn.npz")
+    assert loaded.get_params()["rbm_n_iter"] == (3, 1)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_bad_input(small_digits):
     X, y = small_digits[:2]
     with pytest.raises(NotFittedError):
@@ -135,6 +148,12 @@ def test_bad_input(small_digits):
         DBNClassifier(hidden_layer_sizes=()).fit(X, y)
     with pytest.raises(ValueError, match="rbm_learning_rate"):
         DBNClassifier(rbm_learning_rate=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="rbm_n_iter has 3 values"):
+        DBNClassifier((8, 4), rbm_n_iter=(2, 2, 2)).fit(X, y)
+    with pytest.raises(ValueError, match="rbm_method"):
+        DBNClassifier((8, 4), rbm_method=("cd", "wake-sleep")).fit(X, y)
+    with pytest.raises(ValueError, match="rbm_k"):
+        DBNClassifier((8, 4), rbm_k=()).fit(X, y)
     with pytest.raises(ValueError, match="visible"):
         DBNClassifier(visible="softmax").fit(X, y)
     with pytest.raises(ValueError, match="one class"):

@@ -77,6 +77,21 @@ def _check_sizes(name, value):
             raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
 
 
+class PerLayer:
+    """A pre-training setting: one value for every RBM, or a list or tuple of one value
+    per RBM (bottom to top), each meeting ``rule``."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def check(self, name, value):
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if len(values) == 0:
+            raise ValueError(f"{name} must be one value or one value per RBM, got {value!r}")
+        for item in values:
+            self.rule.check(name, item)
+
+
 class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, NeuralNetEstimator):
     """Deep belief network classifier and generator (Hinton, Osindero & Teh 2006; Bengio,
     Lamblin, Popovici & Larochelle 2007).
@@ -96,9 +111,12 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
     rbm_learning_rate, rbm_n_iter, rbm_batch_size : float, int, int, default=0.1, 10, 20
     rbm_method : {"cd", "pcd"}, default="cd"
     rbm_k : int, default=1
-    rbm_momentum : float, default=0.9
     rbm_weight_decay : float, default=2e-4
-        Pre-training settings of every RBM (see ``zoo.models.rbm.BernoulliRBM``).
+        Pre-training settings of the RBMs (see ``zoo.models.rbm.BernoulliRBM``): one
+        value for all of them, or a list or tuple of one value per RBM, bottom to top
+        (e.g. ``rbm_n_iter=(30, 10)``).
+    rbm_momentum : float, default=0.9
+        Momentum of every RBM's pre-training and of the up-down updates.
     fine_tune : {"backprop", "none", "up_down"}, default="backprop"
         "backprop" (or True): backpropagate the softmax cross-entropy through the
         unrolled stack (Bengio et al. 2007). "none" (or False): fit only the output
@@ -157,13 +175,13 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
     _constraints = {
         "hidden_layer_sizes": _check_sizes,
         "visible": Options("auto", "bernoulli", "gaussian"),
-        "rbm_learning_rate": Interval(float, 0, None, closed="neither"),
-        "rbm_n_iter": Interval(int, 1, None),
-        "rbm_batch_size": Interval(int, 1, None),
-        "rbm_method": Options("cd", "pcd"),
-        "rbm_k": Interval(int, 1, None),
+        "rbm_learning_rate": PerLayer(Interval(float, 0, None, closed="neither")),
+        "rbm_n_iter": PerLayer(Interval(int, 1, None)),
+        "rbm_batch_size": PerLayer(Interval(int, 1, None)),
+        "rbm_method": PerLayer(Options("cd", "pcd")),
+        "rbm_k": PerLayer(Interval(int, 1, None)),
         "rbm_momentum": Interval(float, 0, 1, closed="left"),
-        "rbm_weight_decay": Interval(float, 0, None),
+        "rbm_weight_decay": PerLayer(Interval(float, 0, None)),
         "fine_tune": Options(*FINE_TUNING, also=(True, False)),
         "up_down_n_iter": Interval(int, 0, None),
         "up_down_learning_rate": Interval(float, 0, None, closed="neither"),
@@ -281,20 +299,22 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
         self.visible_ = self.visible
         if self.visible == "auto":
             self.visible_ = "bernoulli" if X.min() >= 0 and X.max() <= 1 else "gaussian"
+        settings = self._rbm_settings()
         self.rbms_ = []
         layer_input = X
         for depth, size in enumerate(self.hidden_layer_sizes):
             top = depth == len(self.hidden_layer_sizes) - 1 and self.label_units
             visible = self.visible_ if depth == 0 else "bernoulli"
+            learning_rate, batch_size, n_iter, method, k, weight_decay = settings[depth]
             rbm = (LabelledRBM if top else BernoulliRBM)(
                 size,
-                learning_rate=self.rbm_learning_rate * (0.1 if visible == "gaussian" else 1.0),
-                batch_size=self.rbm_batch_size,
-                n_iter=self.rbm_n_iter,
-                method=self.rbm_method,
-                k=self.rbm_k,
+                learning_rate=learning_rate * (0.1 if visible == "gaussian" else 1.0),
+                batch_size=batch_size,
+                n_iter=n_iter,
+                method=method,
+                k=k,
                 momentum=self.rbm_momentum,
-                weight_decay=self.rbm_weight_decay,
+                weight_decay=weight_decay,
                 visible=visible,
                 random_state=rng.randint(2**31 - 1),
                 dtype=X.dtype,
@@ -307,6 +327,25 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
                 rbm.fit(layer_input)
             self.rbms_.append(rbm)
             layer_input = self._up(rbm, layer_input)
+
+    def _rbm_settings(self):
+        """Per RBM, bottom to top: (learning rate, batch size, epochs, method, k, weight
+        decay), each from one shared value or from the RBM's own entry."""
+        n_layers = len(self.hidden_layer_sizes)
+        names = ("rbm_learning_rate", "rbm_batch_size", "rbm_n_iter", "rbm_method", "rbm_k",
+                 "rbm_weight_decay")
+        columns = []
+        for name in names:
+            value = getattr(self, name)
+            if not isinstance(value, (list, tuple)):
+                value = [value] * n_layers
+            elif len(value) != n_layers:
+                raise ValueError(
+                    f"{name} has {len(value)} values; give one, or one per RBM "
+                    f"({n_layers} for hidden_layer_sizes={tuple(self.hidden_layer_sizes)})"
+                )
+            columns.append(value)
+        return list(zip(*columns))
 
     @staticmethod
     def _up(rbm, v):
