@@ -1,4 +1,5 @@
 import numpy as np
+from scipy.integrate import quad
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import NearestNeighbors
@@ -14,12 +15,12 @@ def random_patterns(n_patterns, seed, n_units=N_UNITS):
     return np.where(rng.random((n_patterns, n_units)) < 0.5, -1.0, 1.0)
 
 
-def mean_recall(rule, n_patterns, n_sets=10):
+def mean_recall(rule, n_patterns, n_sets=10, **options):
     """Exact recall from 10% flipped bits, averaged over independent pattern sets."""
     rates = []
     for seed in range(n_sets):
         patterns = random_patterns(n_patterns, seed)
-        net = HopfieldNetwork(rule, random_state=seed).fit(patterns)
+        net = HopfieldNetwork(rule, random_state=seed, **options).fit(patterns)
         rates.append(exact_recall(net, patterns, patterns, fraction=0.1, n_trials=5, seed=seed))
     return np.mean(rates)
 
@@ -56,6 +57,47 @@ def test_energy_never_increases_under_asynchronous_updates(rule):
     assert len(energies) > N_UNITS  # every single-unit update was seen
     assert steps.max() <= 1e-12
     assert steps.min() < 0  # the dynamics moved
+
+
+@pytest.mark.parametrize("rule", ["hebbian", "storkey", "pseudo_inverse"])
+def test_graded_response_energy_falls_along_the_continuous_dynamics(rule):
+    """Hopfield (1984): with V = tanh(gain u), du/dt = -u + W V - theta, the energy
+    -1/2 V W V + theta sum V + (1 / gain) sum int_0^V artanh never rises (Euler steps
+    of 0.1; tolerance 1e-10, the rounding of energies of order 10)."""
+    patterns = random_patterns(12, seed=1)
+    net = HopfieldNetwork(rule, update="continuous", threshold=0.1, max_iter=300).fit(patterns)
+    states = corrupt(np.vstack([patterns, random_patterns(20, seed=2)]), 0.3, np.random.default_rng(3))
+    energies = [net.continuous_energy(states)]
+    net._continuous(states.copy(), on_step=lambda V: energies.append(net.continuous_energy(V)))
+    steps = np.diff(np.array(energies), axis=0)
+    assert len(energies) > 10 and steps.max() <= 1e-10
+    assert steps.min() < -1  # the dynamics moved
+
+
+def test_graded_response_energy_integral_and_high_gain_limit():
+    net = HopfieldNetwork(update="continuous", gain=4.0, threshold=0.2).fit(random_patterns(3, seed=0, n_units=5))
+    V = np.array([[0.3, -0.9, 0.0, 0.99, -0.5]])
+    integral = sum(quad(np.arctanh, 0, v)[0] for v in V[0]) / 4.0
+    expected = own_energy(V, net.weights_, 0.2) + integral
+    assert net.continuous_energy(V)[0] == pytest.approx(expected[0], rel=1e-10)
+    # at the corners the integral term is ln 2 per unit: the binary energy plus N ln 2 / gain
+    corners = random_patterns(4, seed=1, n_units=5)
+    np.testing.assert_allclose(net.continuous_energy(corners), net.energy(corners) + 5 * np.log(2) / 4.0)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        net.continuous_energy(2 * V)
+    with pytest.raises(ValueError, match="features"):
+        net.continuous_energy(V[:, :4])
+
+
+def test_graded_response_network_recalls_like_the_binary_one():
+    """At high gain the continuous network's stable states are the binary network's
+    (Hopfield 1984): stored patterns stay put, and recall below capacity is as good."""
+    patterns = random_patterns(5, seed=6)
+    for rule in ("hebbian", "storkey", "pseudo_inverse"):
+        net = HopfieldNetwork(rule, update="continuous").fit(patterns)
+        assert np.array_equal(net.recall(patterns), patterns)
+    assert mean_recall("hebbian", 7, update="continuous") >= 0.98
+    assert mean_recall("hebbian", 25, update="continuous") <= 0.30
 
 
 def test_energy_method_matches_the_definition():
@@ -198,6 +240,8 @@ def test_fit_rejects_nan():
     [
         ({"rule": "oja"}, "rule must be one of"),
         ({"update": "parallel"}, "update must be one of"),
+        ({"gain": 0.0}, "gain"),
+        ({"step_size": 1.5}, "step_size"),
         ({"max_iter": 0}, "max_iter"),
         ({"temperature": -1.0}, "temperature"),
         ({"coding": "ternary"}, "coding must be one of"),

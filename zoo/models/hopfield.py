@@ -7,11 +7,17 @@ non-negative diagonal (Hopfield 1982). Storage rules: Hebb, W = (1/N) sum_mu xi 
 Storkey (1997), an incremental rule with a larger capacity; the pseudo-inverse, or
 projection, rule W = Xi^T (Xi Xi^T)^+ Xi (Personnaz, Guyon & Dreyfus 1985), which
 stores any set of linearly independent patterns.
+
+The graded-response network of Hopfield (1984) replaces the binary units by
+V_i = tanh(gain u_i) with du/dt = -u + W V - theta; its energy
+E(V) = -1/2 V^T W V + theta sum_i V_i + (1 / gain) sum_i int_0^{V_i} artanh(x) dx
+falls along every trajectory, and as the gain grows its stable states approach the
+binary network's.
 """
 
 import numpy as np
 from scipy.linalg import pinvh
-from scipy.special import expit
+from scipy.special import expit, xlogy
 from sklearn.base import TransformerMixin
 
 from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
@@ -37,12 +43,19 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
     ----------
     rule : {"hebbian", "storkey", "pseudo_inverse"}, default="hebbian"
         Storage rule.
-    update : {"async", "sync"}, default="async"
+    update : {"async", "sync", "continuous"}, default="async"
         "async": one unit at a time, in a new random order every sweep (the
         energy never rises); "sync": all units at once (ends in a fixed point or a
-        2-cycle).
+        2-cycle); "continuous": the graded-response dynamics of Hopfield (1984),
+        du/dt = -u + W tanh(gain u) - theta from u = s / gain, integrated by Euler
+        steps of ``step_size`` until no |du/dt| exceeds 1e-8; the recalled pattern is
+        the sign of the final V = tanh(gain u).
     max_iter : int, default=100
-        Maximum number of sweeps (async) or steps (sync).
+        Maximum number of sweeps (async), steps (sync) or Euler steps (continuous).
+    gain : float, default=10.0
+        Slope of the graded units' tanh (continuous updates only).
+    step_size : float, default=0.1
+        Euler step of the continuous dynamics, in units of the time constant.
     threshold : float, default=0.0
         theta, the threshold of every unit (in the +-1 form).
     temperature : float, default=0.0
@@ -75,8 +88,10 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
 
     _constraints = {
         "rule": Options(*RULES),
-        "update": Options("async", "sync"),
+        "update": Options("async", "sync", "continuous"),
         "max_iter": Interval(int, 1, None),
+        "gain": Interval(float, 0, None, closed="neither"),
+        "step_size": Interval(float, 0, 1, closed="right"),
         "threshold": Interval(float),
         "temperature": Interval(float, 0, None),
         "coding": Options(*CODINGS),
@@ -91,6 +106,8 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
         *,
         update="async",
         max_iter=100,
+        gain=10.0,
+        step_size=0.1,
         threshold=0.0,
         temperature=0.0,
         coding="bipolar",
@@ -102,6 +119,8 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
         self.rule = rule
         self.update = update
         self.max_iter = max_iter
+        self.gain = gain
+        self.step_size = step_size
         self.threshold = threshold
         self.temperature = temperature
         self.coding = coding
@@ -169,6 +188,8 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
         with self._threads(2.0 * states.shape[0] * self.n_features_in_**2):
             if self.update == "sync":
                 states, _ = self._synchronous(states, rng)
+            elif self.update == "continuous":
+                states = np.where(self._continuous(states) >= 0, 1.0, -1.0)
             else:
                 states = self._asynchronous(states, rng)
         return self._output(states)
@@ -237,6 +258,32 @@ class HopfieldNetwork(TransformerMixin, ZooEstimator):
             previous[active] = current
             states[active] = new
         return states, period
+
+    def _continuous(self, states, on_step=None):
+        """Euler integration of du/dt = -u + W tanh(gain u) - theta from u = states / gain
+        (Hopfield 1984, with unit time constant and resistance); returns the graded
+        outputs V = tanh(gain u). ``on_step(V)`` is called after every step."""
+        u = states / self.gain
+        for _ in range(self.max_iter):
+            velocity = np.tanh(self.gain * u) @ self.weights_ - self.threshold - u
+            u += self.step_size * velocity
+            if on_step is not None:
+                on_step(np.tanh(self.gain * u))
+            if np.abs(velocity).max() < 1e-8:
+                break
+        return np.tanh(self.gain * u)
+
+    def continuous_energy(self, V):
+        """Energy of graded states V in [-1, 1] (the +-1 form, whatever the coding)
+        under the continuous dynamics (Hopfield 1984):
+        -1/2 V^T W V + theta sum V + (1 / gain) sum_i int_0^{V_i} artanh(x) dx, where
+        int_0^v artanh = ((1 + v) log(1 + v) + (1 - v) log(1 - v)) / 2."""
+        check_is_fitted(self)
+        V = self._validate(V, reset=False)
+        if np.any(np.abs(V) > 1):
+            raise ValueError("graded states V must lie in [-1, 1]")
+        integral = 0.5 * (xlogy(1 + V, 1 + V) + xlogy(1 - V, 1 - V))
+        return _energy(V, self.weights_, self.threshold) + integral.sum(axis=1) / self.gain
 
     # ------------------------------------------------------------ coding
 
