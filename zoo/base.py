@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
@@ -29,6 +30,7 @@ from .core.layers import Dense
 from .core.losses import mse, softmax_cross_entropy
 from .core.network import Sequential, train
 from .core.optimizers import OPTIMIZERS, get_optimizer
+from .core.readout import LogisticReadout, RidgeReadout
 from .core.schedules import SCHEDULES, get_schedule
 
 __all__ = [
@@ -241,6 +243,50 @@ class OneHotClassifierMixin(ZooClassifierMixin):
     def predict(self, X):
         """The class with the largest output."""
         return self._labels_from_scores(self.decision_function(X))
+
+
+class ReadoutClassifierMixin(OneHotClassifierMixin):
+    """A one-hot classifier whose linear readout is the ``readout`` parameter: 'ridge'
+    (a RidgeReadout of one-hot targets; no probabilities) or 'logistic' (a
+    LogisticReadout of the class codes, penalty ``alpha``; adds ``predict_proba``).
+    The model provides ``_readout_features(X)``, the features the readout sees (raising
+    NotFittedError before fit), and sets ``readout_ = self._fit_readout(H, codes)``."""
+
+    _constraints = {"readout": Options("ridge", "logistic")}
+
+    def _fit_readout(self, H, codes):
+        n_classes = len(self.classes_)
+        if self.readout == "logistic":
+            return LogisticReadout(alpha=self.alpha).fit(H, codes, n_classes)
+        return RidgeReadout(alpha=self.alpha).fit(H, one_hot(codes, n_classes, H.dtype))
+
+    def _outputs(self, X):
+        H = self._readout_features(X)
+        if isinstance(self.readout_, LogisticReadout):
+            return self.readout_.decision_function(H)
+        return self.readout_.predict(H)
+
+    def _has_probabilities(self):
+        fitted = getattr(self, "readout_", None)  # the fitted readout, else the parameter
+        if fitted is None:
+            return self.readout == "logistic"
+        return isinstance(fitted, LogisticReadout)
+
+    @available_if(_has_probabilities)
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of
+        ``classes_`` (only with readout='logistic': ridge has no probability model)."""
+        H = self._readout_features(X)
+        return self.readout_.predict_proba(H)
+
+
+READOUT_PARAMETER_DOC = """    readout : {'ridge', 'logistic'}, default='ridge'
+        Readout of the classes: 'ridge', least squares on one-hot targets (penalty
+        alpha ||W||^2); 'logistic', multinomial logistic regression fitted by L-BFGS,
+        minimising the summed cross-entropy + (alpha / 2) ||W||^2 (sklearn's
+        LogisticRegression with C = 1 / alpha), which gives ``predict_proba``. The
+        intercept is never penalised.
+"""
 
 
 def one_hot(codes, n_classes, dtype):

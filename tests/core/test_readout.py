@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
-from sklearn.linear_model import Ridge
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
 
-from zoo.core.readout import RidgeReadout, solve_ridge
+from zoo.core.gradcheck import numerical_gradient, relative_error
+from zoo.core.readout import LogisticReadout, RidgeReadout, logistic_objective, solve_ridge
 
 RNG = np.random.default_rng(0)
 
@@ -49,3 +51,47 @@ def test_partial_fit_in_chunks_is_exactly_one_fit():
         pieces.partial_fit(H[chunk], Y[chunk])
     assert np.allclose(pieces.coef_, whole.coef_, atol=1e-12)
     assert np.allclose(pieces.predict(H), whole.predict(H), atol=1e-12)
+
+
+# ---------------------------------------------------------------- logistic readout
+
+
+def three_classes(n=150, d=5):
+    H = RNG.standard_normal((n, d)) + 0.5
+    logits = H @ RNG.standard_normal((d, 3)) + RNG.gumbel(size=(n, 3))
+    return H, logits.argmax(axis=1)
+
+
+def test_logistic_gradient_is_the_central_difference():
+    H, codes = three_classes(40, 4)
+    theta = RNG.standard_normal((4 + 1) * 3)
+    analytic = logistic_objective(theta, H, codes, 0.7)[1]
+    numeric = numerical_gradient(lambda: logistic_objective(theta, H, codes, 0.7)[0], theta)
+    assert relative_error(analytic, numeric) < 1e-6
+
+
+def test_logistic_optimum_is_stationary_and_is_sklearns_with_c_one_over_alpha():
+    """sum_i CE_i + (alpha / 2) ||W||^2 is sklearn's objective with C = 1 / alpha."""
+    H, codes = three_classes()
+    alpha = 2.0
+    readout = LogisticReadout(alpha=alpha, tol=1e-10).fit(H, codes, 3)
+    assert readout.coef_.shape == (5, 3) and readout.intercept_.shape == (3,)
+    assert 0 < readout.n_iter_ <= readout.max_iter
+    theta = np.concatenate([readout.coef_.ravel(), readout.intercept_])
+    at_start = logistic_objective(np.zeros_like(theta), H, codes, alpha)[1]
+    at_optimum = logistic_objective(theta, H, codes, alpha)[1]
+    assert np.linalg.norm(at_optimum) < 1e-5 * np.linalg.norm(at_start)
+    reference = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10_000).fit(H, codes)
+    np.testing.assert_allclose(readout.coef_, reference.coef_.T, atol=1e-4)
+    centred = reference.intercept_ - reference.intercept_.mean()  # softmax ignores a shift
+    np.testing.assert_allclose(readout.intercept_, centred, atol=1e-4)
+    proba = readout.predict_proba(H)
+    np.testing.assert_allclose(proba, reference.predict_proba(H), atol=1e-4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_logistic_readout_warns_when_stopped_by_max_iter():
+    H = np.array([[-2.0], [-1.0], [1.0], [2.0]])  # separable: no finite optimum at alpha=0
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        readout = LogisticReadout(alpha=0.0, max_iter=3).fit(H, [0, 0, 1, 1], 2)
+    assert readout.n_iter_ == 3

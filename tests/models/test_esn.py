@@ -174,6 +174,28 @@ def test_classifier_sine_frequencies():
     assert esn.decision_function(X_test).shape == (400,)
 
 
+def test_classifier_logistic_readout():
+    """The same reservoir features read out by multinomial logistic regression: as
+    accurate on the sine frequencies, with probabilities; no partial_fit (no
+    sufficient statistics make chunked fits exact)."""
+    rng = np.random.default_rng(0)
+    X, y = sine_classes(200, rng)
+    X_test, y_test = sine_classes(400, rng)
+    esn = ESNClassifier(100, readout="logistic", random_state=0).fit(X, y)
+    assert esn.score(X_test, y_test) >= 0.95
+    proba = esn.predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(esn.classes_[proba.argmax(axis=1)], esn.predict(X_test))
+    assert esn.coef_ is esn.readout_.coef_
+    assert not hasattr(ESNClassifier(), "predict_proba")
+    assert not hasattr(ESNClassifier(readout="logistic"), "partial_fit")
+    # the second has readout="ridge" again, but its fitted readout is the logistic one
+    for unavailable in (ESNClassifier(readout="logistic"), esn.set_params(readout="ridge")):
+        with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
+            unavailable.partial_fit(X, y, classes=["fast", "slow"])
+        assert "only available with readout='ridge'" in str(error.value.__cause__)
+
+
 def test_classifier_partial_fit_equals_fit():
     rng = np.random.default_rng(1)
     X, y = sine_classes(60, rng)
@@ -208,6 +230,8 @@ def test_invalid_hyperparameters(params, match):
 def test_invalid_classifier_hyperparameter():
     with pytest.raises(ValueError, match="state_readout"):
         ESNClassifier(state_readout="max").fit(np.zeros((4, 5)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="readout must be one of"):
+        ESNClassifier(readout="softmax").fit(np.zeros((4, 5)), [0, 1, 0, 1])
 
 
 def test_bad_inputs_regressor():
@@ -288,6 +312,14 @@ def test_save_load_round_trip(registered, tmp_path, mackey_glass):
     np.testing.assert_array_equal(
         zoo.load(tmp_path / "esn_classifier.npz").decision_function(np.ones((3, 5))),
         classifier.decision_function(np.ones((3, 5))),
+    )
+    logistic = ESNClassifier(30, readout="logistic", random_state=0).fit(
+        np.sin(np.arange(40.0)).reshape(8, 5), [0, 1] * 4
+    )
+    zoo.save(logistic, tmp_path / "esn_logistic.npz")
+    np.testing.assert_array_equal(
+        zoo.load(tmp_path / "esn_logistic.npz").predict_proba(np.ones((3, 5))),
+        logistic.predict_proba(np.ones((3, 5))),
     )
 
 

@@ -153,16 +153,24 @@ def test_same_seed_same_circuit_and_spikes():
 
 
 @pytest.mark.slow
-def test_jittered_templates_classified():
+@pytest.mark.parametrize("readout", ["ridge", "logistic"])
+def test_jittered_templates_classified(readout):
     """Two Poisson templates (1 channel, 20 Hz, 500 ms), test samples jittered by 4 ms:
-    the liquid state at the end of the input, read out linearly (Maass et al. 2002)."""
+    the liquid state at the end of the input, read out linearly (Maass et al. 2002) by
+    ridge regression or by logistic regression, which also gives probabilities."""
     X, y, templates = jittered_templates(
         200, n_templates=2, n_inputs=1, duration_ms=500, rate_hz=20.0, jitter_ms=4.0, random_state=0
     )
     assert X.shape == (200, 500, 1) and set(np.unique(X)) == {0.0, 1.0}
     assert abs(X.sum(axis=(1, 2)).mean() - np.mean([len(t[0]) for t in templates])) < 0.5
-    lsm = LSMClassifier(random_state=0).fit(X[:100], y[:100])
+    lsm = LSMClassifier(readout=readout, random_state=0).fit(X[:100], y[:100])
     assert lsm.score(X[100:], y[100:]) >= 0.90
+    assert hasattr(lsm, "predict_proba") == (readout == "logistic")  # ridge has no probabilities
+    if readout == "logistic":
+        proba = lsm.predict_proba(X[100:])
+        assert proba.shape == (100, 2)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(lsm.classes_[proba.argmax(axis=1)], lsm.predict(X[100:]))
 
 
 def test_analog_input_is_injected_as_current():
@@ -194,11 +202,17 @@ def test_analog_input_is_injected_as_current():
         ({"readout_times": [-5.0]}, "readout_times"),
         ({"dt": 0.0}, "dt"),
         ({"input_mode": "rate"}, "input_mode"),
+        ({"readout": "softmax"}, "readout"),
     ],
 )
 def test_invalid_hyperparameters(params, match):
     with pytest.raises((ValueError, TypeError), match=match):
         LSMClassifier(**params).fit(np.zeros((4, 5)), [0, 1, 0, 1])
+
+
+def test_regressor_readout_is_ridge_only():
+    with pytest.raises(ValueError, match="readout must be 'ridge' for LSMRegressor"):
+        LSMRegressor(readout="logistic").fit(np.zeros((4, 5)), np.arange(4.0))
 
 
 def test_bad_inputs():
@@ -208,6 +222,8 @@ def test_bad_inputs():
         lsm.predict(X)
     with pytest.raises(NotFittedError):
         lsm.spike_trains(X)
+    with pytest.raises(NotFittedError):
+        LSMClassifier(readout="logistic").predict_proba(X)
     with pytest.raises(ValueError, match="one class"):
         lsm.fit(X, np.zeros(8))
     with pytest.raises(ValueError, match="NaN|infinity"):
@@ -247,6 +263,11 @@ def test_save_load_round_trip(registered, tmp_path):
     zoo.save(lsm, tmp_path / "lsm.npz")
     loaded = zoo.load(tmp_path / "lsm.npz")
     np.testing.assert_array_equal(loaded.decision_function(X), lsm.decision_function(X))
+    logistic = LSMClassifier(readout="logistic", random_state=0).fit(X, y)
+    zoo.save(logistic, tmp_path / "lsm_logistic.npz")
+    loaded = zoo.load(tmp_path / "lsm_logistic.npz")
+    assert loaded.readout == "logistic" and type(loaded.readout_) is type(logistic.readout_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), logistic.predict_proba(X))
     regressor = LSMRegressor(synapse="static", weight_scale=0.3, random_state=0).fit(
         X, np.arange(10.0)
     )

@@ -1,3 +1,3 @@
 """Shared primitives: activations, losses, initializers, optimizers, schedules,
-layers, the Sequential container and its training loop, the ridge readout and the
-gradient checker. Nothing in here knows about a particular family."""
+layers, the Sequential container and its training loop, the ridge and logistic
+readouts and the gradient checker. Nothing in here knows about a particular family."""

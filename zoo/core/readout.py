@@ -1,4 +1,4 @@
-"""Closed-form linear output layers: ridge regression solved exactly.
+"""Linear output layers: ridge regression solved exactly, and logistic regression.
 
 ``RidgeReadout`` keeps the sufficient statistics (H^T H, H^T Y, the sums and the
 count) so that fitting on data in several pieces (``partial_fit``) gives exactly
@@ -8,10 +8,21 @@ layer: ELM, RBF, ESN, LSM and the DBN heads.
 ``solve_ridge`` is the one-shot solver with the primal form (H^T H + a I)^-1 H^T Y,
 the dual form H^T (H H^T + a I)^-1 Y (cheaper when there are more features than
 samples) and the Moore-Penrose pseudo-inverse for a = 0.
+
+``LogisticReadout`` is the probabilistic alternative for class labels: multinomial
+logistic regression fitted by L-BFGS (the LSM and ESN classifiers with
+``readout="logistic"``).
 """
+
+import warnings
 
 import numpy as np
 from scipy import linalg
+from scipy.optimize import minimize
+from scipy.special import softmax
+from sklearn.exceptions import ConvergenceWarning
+
+from .losses import softmax_cross_entropy
 
 
 def solve_ridge(H, Y, alpha=0.0, method="auto"):
@@ -116,3 +127,72 @@ class RidgeReadout:
 
 def _as_2d(Y):
     return Y.reshape(-1, 1) if Y.ndim == 1 else Y
+
+
+class LogisticReadout:
+    """Multinomial logistic regression P(k | h) = softmax(h W + b)_k, fitted by L-BFGS.
+
+    It minimises, in float64, the summed cross-entropy with an L2 penalty on W (not on
+    the intercept b)::
+
+        sum_i -log P(codes_i | H_i) + (alpha / 2) ||W||_F^2,
+
+    the negative log-posterior under a Gaussian prior of precision alpha on W (the
+    scale of ``RidgeReadout``'s ||H W + b - Y||^2 + alpha ||W||^2, twice a Gaussian
+    negative log-posterior) and sklearn's ``LogisticRegression(C=1 / alpha)`` for
+    three or more classes. L-BFGS-B runs on that objective divided by the number of
+    samples: ``tol`` bounds the largest gradient entry of the per-sample objective.
+    ``coef_`` is (n_features, n_classes) and ``intercept_`` (n_classes,), centred to
+    sum to zero (softmax does not change when every b_k moves together).
+    """
+
+    def __init__(self, alpha=1.0, max_iter=1000, tol=1e-6):
+        self.alpha, self.max_iter, self.tol = alpha, max_iter, tol
+
+    def fit(self, H, codes, n_classes):
+        """Fit to integer class codes 0 .. n_classes - 1 from zero weights."""
+        H = np.asarray(H, dtype=np.float64)
+        codes = np.asarray(codes, dtype=np.intp)
+        start = np.zeros((H.shape[1] + 1) * n_classes)
+        result = minimize(
+            logistic_objective,
+            start,
+            args=(H, codes, self.alpha),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps},
+        )
+        self.n_iter_ = int(result.nit)
+        if result.status == 1:
+            warnings.warn(
+                f"LogisticReadout: L-BFGS reached max_iter={self.max_iter} before converging "
+                f"(alpha={self.alpha}); raise alpha for a better conditioned fit.",
+                ConvergenceWarning,
+            )
+        coef, intercept = _unflatten(result.x, H.shape[1], n_classes)
+        self.coef_, self.intercept_ = coef, intercept - intercept.mean()
+        return self
+
+    def decision_function(self, H):
+        """The logits H W + b, shape (n_samples, n_classes)."""
+        return H @ self.coef_ + self.intercept_
+
+    def predict_proba(self, H):
+        """Class probabilities softmax(H W + b), rows summing to one."""
+        return softmax(self.decision_function(H), axis=1)
+
+
+def logistic_objective(theta, H, codes, alpha):
+    """(value, gradient) of LogisticReadout's objective divided by n_samples, at the
+    flat parameters theta = [W.ravel(), b] (W of shape (n_features, n_classes))."""
+    n_samples, n_features = H.shape
+    coef, intercept = _unflatten(theta, n_features, theta.size // (n_features + 1))
+    value, dlogits = softmax_cross_entropy(H @ coef + intercept, codes)  # means over samples
+    dcoef = H.T @ dlogits + (alpha / n_samples) * coef
+    value += 0.5 * alpha / n_samples * float(np.vdot(coef, coef))
+    return value, np.concatenate([dcoef.ravel(), dlogits.sum(axis=0)])
+
+
+def _unflatten(theta, n_features, n_classes):
+    split = n_features * n_classes
+    return theta[:split].reshape(n_features, n_classes), theta[split:]

@@ -27,12 +27,14 @@ import numpy as np
 from scipy import linalg, sparse
 from scipy.sparse.linalg import eigs
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from zoo.base import (
+    READOUT_PARAMETER_DOC,
     Interval,
-    OneHotClassifierMixin,
     Options,
+    ReadoutClassifierMixin,
     ZooEstimator,
     check_is_fitted,
     one_hot,
@@ -251,8 +253,9 @@ _ATTRIBUTES_DOC = """
     coef_ : ndarray of shape (n_readout_features, n_outputs)
         W_out; rows for u(n) first (with include_input), then x(n).
     intercept_ : ndarray of shape (n_outputs,)
-    readout_ : zoo.core.readout.RidgeReadout
-        The ridge statistics; ``partial_fit`` adds to them.
+    readout_ : zoo.core.readout.RidgeReadout or LogisticReadout
+        The ridge statistics, which ``partial_fit`` adds to (or the classifier's
+        logistic readout).
     n_features_in_ : int
     n_step_features_ : int
         Input features per time step.
@@ -495,20 +498,24 @@ class ESNRegressor(RegressorMixin, _ESNBase):
         return values[..., 0] if self._one_output else values
 
 
-class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
+class ESNClassifier(ClassifierMixin, ReadoutClassifierMixin, _ESNBase):
     __doc__ = (
         """Echo state network sequence classifier (Jaeger 2001; Lukosevicius 2012).
 
     Each sequence is run from the zero state; its feature vector is the mean (or the
-    last) of the post-washout states (and inputs, with include_input); a ridge readout
-    fitted to one-hot targets scores the classes, the prediction is the arg-max.
+    last) of the post-washout states (and inputs, with include_input); a linear
+    readout scores the classes (ridge on one-hot targets, or multinomial logistic
+    regression with ``readout="logistic"``), the prediction is the arg-max.
     2-D X (n_sequences, n_steps) is univariate sequences; 3-D X is (n_sequences,
-    n_steps, n_features).
+    n_steps, n_features). ``partial_fit`` adds sequences to the ridge statistics, so
+    chunks give exactly the one-``fit`` solution; the logistic readout has no such
+    statistics, and without them no ``partial_fit``.
     """
         + _PARAMETERS_DOC
         + """    state_readout : {'mean', 'last'}, default='mean'
         Summary of the state sequence the readout sees.
 """
+        + READOUT_PARAMETER_DOC
         + _ATTRIBUTES_DOC
         + """    classes_ : ndarray of shape (n_classes,)
 """
@@ -529,6 +536,7 @@ class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
         alpha=1e-6,
         include_input=True,
         state_readout="mean",
+        readout="ridge",
         noise=0.0,
         random_state=None,
         n_threads=None,
@@ -543,6 +551,7 @@ class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
         self.alpha = alpha
         self.include_input = include_input
         self.state_readout = state_readout
+        self.readout = readout
         self.noise = noise
         self.random_state = random_state
         self.n_threads = n_threads
@@ -563,17 +572,29 @@ class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
         return X[:, :, None], y
 
     def fit(self, X, y):
-        """Draw the reservoir and fit the readout to one-hot targets of the labels."""
+        """Draw the reservoir and fit the readout to the labels."""
         self._check_params()
         U, y = self._read_labelled(X, y, reset=True)
         self._check_washout(U.shape[1])
         codes = self._encode_labels(y)
         self._draw_reservoir(U.shape[2], len(self.classes_))
-        self.readout_ = RidgeReadout(alpha=self.alpha)
-        return self._accumulate(U, codes)
+        self.readout_ = self._fit_readout(self._sequence_features(U, noisy=True), codes)
+        self._store_solution()
+        return self
 
+    def _has_ridge_statistics(self):
+        fitted = getattr(self, "readout_", None)
+        if self.readout != "ridge" or not isinstance(fitted, (RidgeReadout, type(None))):
+            raise AttributeError(
+                "partial_fit is only available with readout='ridge', whose statistics make "
+                "chunks exact; the logistic readout is fitted by fit on all the data at once"
+            )
+        return True
+
+    @available_if(_has_ridge_statistics)
     def partial_fit(self, X, y, classes=None):
-        """Add labelled sequences to the ridge statistics; ``classes`` on the first call."""
+        """Add labelled sequences to the ridge statistics; ``classes`` on the first call
+        (only with readout='ridge')."""
         first = not hasattr(self, "readout_")
         if first:
             self._check_params()
@@ -602,10 +623,9 @@ class ESNClassifier(ClassifierMixin, OneHotClassifierMixin, _ESNBase):
         H = self._features(U, states)[:, self.washout :]
         return H.mean(axis=1) if self.state_readout == "mean" else H[:, -1]
 
-    def _outputs(self, X):
+    def _readout_features(self, X):
         check_is_fitted(self)
-        U = read_sequences(self, X, reset=False, rows_are_steps=False)
-        return self.readout_.predict(self._sequence_features(U))
+        return self._sequence_features(read_sequences(self, X, reset=False, rows_are_steps=False))
 
     def reservoir_states(self, X):
         """States x(n) of each sequence, shape (n_sequences, n_steps, n_reservoir)."""

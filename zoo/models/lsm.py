@@ -13,7 +13,9 @@ delay) and decay exponentially (3 ms excitatory, 6 ms inhibitory); with
 ``synapse="dynamic"`` the jump is A u R with the Tsodyks-Markram depression and
 facilitation variables (Markram, Wang & Tsodyks 1998), U, D, F by pair type. Only the
 readout is trained: the liquid state, every spike train low-pass filtered with an
-exponential of ``state_tau``, read at ``readout_times``, goes into a ridge readout.
+exponential of ``state_tau``, read at ``readout_times``, goes into a linear readout:
+ridge regression, or for the classifier multinomial logistic regression
+(``readout="logistic"``).
 
 Units: ms, mV, nA and MOhm (R I in mV). Voltages are integrated exactly over a time
 step for the current held constant during it.
@@ -33,12 +35,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from zoo.base import (
+    READOUT_PARAMETER_DOC,
     Interval,
-    OneHotClassifierMixin,
     Options,
+    ReadoutClassifierMixin,
     ZooEstimator,
     check_is_fitted,
-    one_hot,
 )
 from zoo.core.readout import RidgeReadout
 from zoo.models.esn import is_3d_input, read_sequences
@@ -93,6 +95,14 @@ def _check_background(name, value):
         raise ValueError(f"{name} must be a current in nA or a (low, high) range, got {value!r}")
 
 
+def _check_ridge_only(name, value):
+    if not (isinstance(value, str) and value == "ridge"):
+        raise ValueError(
+            f"{name} must be 'ridge' for LSMRegressor (the logistic readout is for "
+            f"LSMClassifier); got {value!r}"
+        )
+
+
 def _check_times(name, value):
     if value is None:
         return
@@ -102,7 +112,7 @@ def _check_times(name, value):
 
 
 class _LSMBase(TransformerMixin, ZooEstimator):
-    """The liquid (circuit, simulation, liquid state) and its ridge readout."""
+    """The liquid (circuit, simulation, liquid state) and its linear readout."""
 
     _constraints = {
         "grid_shape": _check_grid,
@@ -161,6 +171,7 @@ class _LSMBase(TransformerMixin, ZooEstimator):
         state_tau=30.0,
         readout_times=None,
         alpha=1.0,
+        readout="ridge",
         random_state=None,
         n_threads=None,
     ):
@@ -189,6 +200,7 @@ class _LSMBase(TransformerMixin, ZooEstimator):
         self.state_tau = state_tau
         self.readout_times = readout_times
         self.alpha = alpha
+        self.readout = readout
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -348,10 +360,14 @@ class _LSMBase(TransformerMixin, ZooEstimator):
             self.n_step_features_ = 1
         return X[:, :, None], y
 
-    def _fit_states(self, U, T):
-        """Build the circuit for U's input channels and fit the readout to targets T."""
+    def _fit_states(self, U, targets):
+        """Build the circuit for U's input channels and fit the readout to the targets."""
         self._build_circuit(U.shape[2])
-        self.readout_ = RidgeReadout(alpha=self.alpha).fit(self._liquid_states(U), T)
+        self.readout_ = self._fit_readout(self._liquid_states(U), targets)
+
+    def _fit_readout(self, H, T):
+        """Ridge readout of regression targets T (the classifier's mixin fits class codes)."""
+        return RidgeReadout(alpha=self.alpha).fit(H, T)
 
     def transform(self, X):
         """Liquid states: the filtered spike trains of every neuron at each readout
@@ -443,7 +459,7 @@ _PARAMETERS_DOC = """
         Times (ms from the input's start) at which the liquid state is read; None reads
         it after the last step. The readout sees all of them side by side.
     alpha : float >= 0, default=1.0
-        Ridge penalty of the readout.
+        Penalty of the readout weights: ridge alpha ||W||^2, logistic (alpha / 2) ||W||^2.
     random_state : int, RandomState or None, default=None
         Seed of the circuit (and noise): the same seed gives the same circuit and spikes.
     n_threads : int or None, default=None
@@ -458,20 +474,23 @@ _ATTRIBUTES_DOC = """
     positions_ : ndarray of shape (n_neurons, 3)
     background_, v_init_ : ndarray of shape (n_neurons,)
     input_weights_ : ndarray of shape (n_inputs, n_neurons)
-    readout_ : zoo.core.readout.RidgeReadout
+    readout_ : zoo.core.readout.RidgeReadout or LogisticReadout
     n_neurons_, n_features_in_, n_step_features_ : int
 """
 
 
-class LSMClassifier(ClassifierMixin, OneHotClassifierMixin, _LSMBase):
+class LSMClassifier(ClassifierMixin, ReadoutClassifierMixin, _LSMBase):
     __doc__ = (
         """Liquid state machine classifier (Maass, Natschlager & Markram 2002).
 
-    A ridge readout of the liquid state fitted to one-hot targets; the prediction is
-    the arg-max. X: spike trains or analog sequences, 3-D (n_samples, n_steps,
-    n_inputs) or 2-D (n_samples, n_steps) for one channel.
+    A linear readout of the liquid state scores the classes: ridge regression on
+    one-hot targets, or multinomial logistic regression (``readout="logistic"``, which
+    adds ``predict_proba``); the prediction is the arg-max. X: spike trains or analog
+    sequences, 3-D (n_samples, n_steps, n_inputs) or 2-D (n_samples, n_steps) for one
+    channel.
     """
         + _PARAMETERS_DOC
+        + READOUT_PARAMETER_DOC
         + _ATTRIBUTES_DOC
         + """    classes_ : ndarray of shape (n_classes,)
 """
@@ -481,9 +500,11 @@ class LSMClassifier(ClassifierMixin, OneHotClassifierMixin, _LSMBase):
         """Draw the circuit, simulate the samples and fit the readout."""
         self._check_all_params()
         U, y = self._read_labelled(X, y, reset=True)
-        codes = self._encode_labels(column_or_1d(y, warn=True))
-        self._fit_states(U, one_hot(codes, len(self.classes_), np.float64))
+        self._fit_states(U, self._encode_labels(column_or_1d(y, warn=True)))
         return self
+
+    def _readout_features(self, X):
+        return self.transform(X)
 
 
 class LSMRegressor(RegressorMixin, _LSMBase):
@@ -492,8 +513,13 @@ class LSMRegressor(RegressorMixin, _LSMBase):
     readout of the liquid state, one target (or row of targets) per input sample.
     """
         + _PARAMETERS_DOC
+        + """    readout : {'ridge'}, default='ridge'
+        The regressor's readout is ridge regression ('logistic' is LSMClassifier's).
+"""
         + _ATTRIBUTES_DOC
     )
+
+    _constraints = {"readout": _check_ridge_only}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
