@@ -1,6 +1,8 @@
 """The estimator scaffolding shared by the gradient-trained recurrent families (RNN,
-LSTM, GRU): a recurrent layer from ``zoo.core.recurrent`` under a linear output
-layer, trained by BPTT in the shared loop of ``NeuralNetEstimator``.
+LSTM, GRU): a stack of recurrent layers from ``zoo.core.recurrent`` (each optionally
+bidirectional, Schuster & Paliwal 1997) under a linear output layer, with optional
+dropout on the connections between them (Zaremba, Sutskever & Vinyals 2014), trained
+by BPTT in the shared loop of ``NeuralNetEstimator``.
 
 Input. A 3-D ``X`` ``(n_samples, n_steps, n_features)`` is the normal case; its
 length may differ between fit and predict, its number of features may not. A 2-D
@@ -17,7 +19,8 @@ loss the mean over all steps.
 
 Generation. ``generate`` runs a next-step model in closed loop: after the seed, each
 output becomes the next input (a sampled class as its one-hot code for classifiers,
-the predicted vector for regressors).
+the predicted vector for regressors). It needs a causal model: a bidirectional one
+is refused.
 """
 
 import numpy as np
@@ -34,16 +37,28 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 
 from zoo.base import Interval, NeuralNetEstimator, Options, ZooClassifierMixin
 from zoo.core.activations import get_activation
-from zoo.core.layers import Dense
+from zoo.core.layers import Dense, Dropout
 from zoo.core.losses import mse, softmax_cross_entropy
 from zoo.core.network import Sequential
-from zoo.core.recurrent import Recurrent
+from zoo.core.recurrent import Bidirectional, Recurrent
 
 PARAMETERS_DOC = """    hidden_size : int, default=32
         Units of the recurrent layer.
     n_layers : int, default=1
         Recurrent layers stacked, each of ``hidden_size`` units; every layer but the
         top one passes its whole state sequence to the next.
+    bidirectional : bool, default=False
+        Make every recurrent layer bidirectional (Schuster & Paliwal 1997): a second
+        layer reads the sequence backwards and the two state sequences are
+        concatenated, [forward, backward], so the layer above (and the output layer)
+        sees ``2 * hidden_size`` features per step. Each output may then depend on the
+        whole sequence, future steps included; ``generate`` needs a causal model and
+        refuses such a one.
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout on the non-recurrent connections (Zaremba, Sutskever & Vinyals
+        2014; Pham et al. 2014): on the states each recurrent layer passes to the layer
+        above and to the output layer, during training only (inference, ``predict``
+        and ``generate``, is deterministic). The masks are drawn from ``random_state``.
     output : {"last", "sequence"}, default="last"
         Sequence-to-one (the last hidden state) or sequence-to-sequence (every step).
     bptt_steps : int or None, default=None
@@ -86,7 +101,9 @@ PARAMETERS_DOC = """    hidden_size : int, default=32
     Attributes
     ----------
     network_ : zoo.core.network.Sequential
-        The recurrent layer and the linear output layer.
+        The recurrent layers (``zoo.core.recurrent.Bidirectional`` ones with
+        ``bidirectional``), a ``Dropout`` layer after each with ``dropout``, and the
+        linear output layer.
     n_params_ : int
     loss_curve_ : list of float
         Mean training loss (per output step) of every epoch.
@@ -113,6 +130,7 @@ class SequenceEstimator(NeuralNetEstimator):
         "output": Options("last", "sequence"),
         "bptt_steps": Interval(int, 1, None, none_ok=True),
         "n_features_per_step": Interval(int, 1, None, none_ok=True),
+        "dropout": Interval(float, 0, 1, closed="left"),
     }
 
     def _recurrent_layer(self, return_sequences):
@@ -165,10 +183,15 @@ class SequenceEstimator(NeuralNetEstimator):
     # ---------------------------------------------------------------- training
 
     def _layers(self, n_outputs):
-        """``n_layers`` recurrent layers and a linear output layer (a family may differ)."""
-        lower = [self._recurrent_layer(return_sequences=True) for _ in range(self.n_layers - 1)]
-        top = self._recurrent_layer(return_sequences=self.output == "sequence")
-        return [*lower, top, Dense(n_outputs, init="xavier")]
+        """``n_layers`` recurrent layers (each made bidirectional and followed by dropout
+        if asked) and a linear output layer (a family may differ)."""
+        layers = []
+        for k in range(self.n_layers):
+            layer = self._recurrent_layer(k < self.n_layers - 1 or self.output == "sequence")
+            layers.append(Bidirectional(layer) if self.bidirectional else layer)
+            if self.dropout:
+                layers.append(Dropout(self.dropout))
+        return [*layers, Dense(n_outputs, init="xavier")]
 
     def _build_network(self, n_features, n_outputs):
         network = Sequential(self._layers(n_outputs))
@@ -176,13 +199,14 @@ class SequenceEstimator(NeuralNetEstimator):
         return network
 
     def _fit_network(self, X, targets, n_outputs, stratify=None):
+        # warm_start continues only a network of the architecture the parameters ask for
+        fresh = self._build_network(X.shape[2], n_outputs)
         network = getattr(self, "network_", None)
-        same_shape = network is not None and (
-            network.layers[0].params["W"].shape[0] == X.shape[2]
-            and network.output_shape[-1] == n_outputs
-        )
+        same_shape = network is not None and [p.shape for p in network.params] == [
+            p.shape for p in fresh.params
+        ]
         if not (self.warm_start and same_shape):
-            self.network_ = self._build_network(X.shape[2], n_outputs)
+            self.network_ = fresh
             vars(self).pop("optimizer_", None)
         self.n_params_ = self.network_.n_params
         self._train(X, targets, self._loss, self._validation_score, stratify)
@@ -208,8 +232,14 @@ class SequenceEstimator(NeuralNetEstimator):
         check_is_fitted(self)
         if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
             raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}")
-        layers = self.network_.layers
-        # the recurrent stack, then the output layer (none: the state is the output)
+        if any(isinstance(layer, Bidirectional) for layer in self.network_.layers):
+            raise ValueError(
+                "generate runs the model in closed loop, one step after the other, which "
+                "needs a causal model; this one was fitted with bidirectional=True"
+            )
+        # the recurrent stack, then the output layer (none: the state is the output);
+        # dropout layers, the identity at inference, left out
+        layers = [layer for layer in self.network_.layers if not isinstance(layer, Dropout)]
         recurrent = [layer for layer in layers if isinstance(layer, Recurrent)]
         head = layers[len(recurrent):]
 

@@ -31,3 +31,10 @@ def test_dtype_and_conv_fans():
     for name, init in INITIALIZERS.items():
         assert init((3, 4), RNG, np.float32).dtype == np.float32, name
     assert fans((8, 3, 5, 5)) == (75, 200)
+
+
+def test_identity():
+    np.testing.assert_array_equal(get_initializer("identity")((3, 3), RNG), np.eye(3))
+    np.testing.assert_array_equal(get_initializer("identity")((2, 3), RNG), np.eye(2, 3))
+    with pytest.raises(ValueError, match="matrix"):
+        get_initializer("identity")((2, 2, 2), RNG)

@@ -1,12 +1,13 @@
 """Recurrent layers: float64 central-difference gradient checks of every cell and
-option (every parameter randomised, biases included), through masks, initial states
-and truncated BPTT; the structural properties of each cell."""
+option (every parameter randomised, biases included), one-way and bidirectional,
+through masks, initial states and truncated BPTT; the structural properties of each
+cell and of the bidirectional wrapper."""
 
 import numpy as np
 import pytest
 
 from zoo.core.gradcheck import numerical_gradient, relative_error
-from zoo.core.recurrent import GRU, LSTM, JordanRNN, SimpleRNN
+from zoo.core.recurrent import GRU, LSTM, Bidirectional, JordanRNN, SimpleRNN
 
 TOLERANCE = 1e-6
 N, T, F, UNITS, OUTPUTS = 3, 5, 2, 4, 3
@@ -24,9 +25,11 @@ CELLS = {
 }
 
 
-def _layer(name, seed=0, **options):
+def _layer(name, seed=0, bidirectional=False, **options):
     rng = np.random.default_rng(seed)
     layer = CELLS[name](**options)
+    if bidirectional:
+        layer = Bidirectional(layer)
     layer.build((T, F), rng, np.float64)
     for param in layer.params.values():
         param[...] = 0.5 * rng.standard_normal(param.shape)
@@ -46,16 +49,24 @@ def _analytic(layer, x, projection, mask, state):
     layer.forward(x, training=True, mask=mask, initial_state=state)
     dx = layer.backward(projection)
     grads = {"x": dx, **{k: g.copy() for k, g in layer.grads.items()}}
-    grads.update({f"state{k}": g for k, g in enumerate(layer.initial_state_grad)})
+    grads.update({f"state{k}": g for k, g in enumerate(_flat(layer.initial_state_grad))})
     return grads
 
 
 def _numeric(loss, layer, x, state):
-    arrays = {"x": x, **layer.params, **{f"state{k}": s for k, s in enumerate(state)}}
+    arrays = {"x": x, **layer.params, **{f"state{k}": s for k, s in enumerate(_flat(state))}}
     return {name: numerical_gradient(loss, array) for name, array in arrays.items()}
 
 
+def _flat(state):
+    """The arrays of a state: a tuple of arrays, or a bidirectional pair of such tuples."""
+    return [a for part in state for a in ((part,) if isinstance(part, np.ndarray) else part)]
+
+
 def _initial_state(layer, rng):
+    if isinstance(layer, Bidirectional):
+        halves = (layer.forward_layer, layer.backward_layer)
+        return tuple(_initial_state(half, rng) for half in halves)
     return tuple(rng.standard_normal((N, layer.state_size)) for _ in range(layer.n_states))
 
 
@@ -64,12 +75,13 @@ def _errors(analytic, numeric):
     return {name: relative_error(analytic[name], numeric[name]) for name in analytic}
 
 
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["one-way", "bidirectional"])
 @pytest.mark.parametrize("masked", [False, True], ids=["full", "masked"])
 @pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
 @pytest.mark.parametrize("name", CELLS)
-def test_bptt_gradient(name, return_sequences, masked):
+def test_bptt_gradient(name, return_sequences, masked, bidirectional):
     rng = np.random.default_rng(1)
-    layer = _layer(name, return_sequences=return_sequences)
+    layer = _layer(name, return_sequences=return_sequences, bidirectional=bidirectional)
     x = rng.standard_normal((N, T, F))
     mask = _mask(rng) if masked else None
     state = _initial_state(layer, rng)
@@ -196,6 +208,7 @@ def test_parameter_counts():
     assert count(LSTM(h, peepholes=True)) == 4 * (h * (n_in + h) + h) + 3 * h
     assert count(GRU(h)) == 3 * (h * (n_in + h) + h)
     assert count(GRU(h, reset_after=True)) == 3 * (h * (n_in + h) + h) + h
+    assert count(Bidirectional(LSTM(h))) == 2 * count(LSTM(h))
 
 
 def test_recurrent_blocks_are_orthogonal_and_forget_bias_is_one():
@@ -240,10 +253,82 @@ def test_jordan_feeds_back_its_output():
     np.testing.assert_allclose(y[:, 1], h1 @ p["V"] + p["c"], rtol=1e-12)
 
 
+@pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
+@pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru"])
+def test_bidirectional_halves_are_the_layers_on_the_sequence_and_reversed(name, return_sequences):
+    rng = np.random.default_rng(11)
+    layer = _layer(name, return_sequences=return_sequences, bidirectional=True)
+    x = rng.standard_normal((N, T, F))
+    out = layer.forward(x)
+    ahead = layer.forward_layer.forward(x)
+    back = layer.backward_layer.forward(x[:, ::-1])
+    if return_sequences:  # step t: the backward state after x_{T-1} .. x_t
+        back = back[:, ::-1]
+    np.testing.assert_array_equal(out, np.concatenate([ahead, back], axis=-1))
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+@pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru"])
+def test_bidirectional_backward_half_starts_at_the_last_real_step(name, side):
+    """Padded rows: each half equals its layer run on the row's real steps alone (the
+    backward one on them reversed), and garbage in the padding changes nothing."""
+    rng = np.random.default_rng(12)
+    sequences = _layer(name, return_sequences=True, bidirectional=True)
+    last = _layer(name, bidirectional=True)
+    x = rng.standard_normal((N, T, F))
+    lengths = [T, 3, 1]
+    mask = np.zeros((N, T))
+    for i, length in enumerate(lengths):
+        mask[i, :length] = 1
+    if side == "left":
+        mask = mask[:, ::-1].copy()
+    x[mask == 0] = 1e3
+    out, final = sequences.forward(x, mask=mask), last.forward(x, mask=mask)
+    np.testing.assert_array_equal(out[mask == 0], 0)
+    for i in range(N):
+        real = x[i : i + 1, mask[i] == 1]
+        ahead = sequences.forward_layer.forward(real)[0]
+        back = sequences.backward_layer.forward(real[:, ::-1])[0, ::-1]
+        expected = np.concatenate([ahead, back], axis=-1)
+        np.testing.assert_allclose(out[i, mask[i] == 1], expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(final[i], np.concatenate([ahead[-1], back[0]]), rtol=1e-12)
+
+
+def test_bidirectional_directions_are_built_independently():
+    layer = Bidirectional(LSTM(UNITS, return_sequences=True))
+    assert layer.build((T, F), np.random.default_rng(0), np.float64) == (T, 2 * UNITS)
+    single = LSTM(UNITS)
+    single.build((T, F), np.random.default_rng(0), np.float64)
+    assert list(layer.params) == [f"{d}_{k}" for d in ("fw", "bw") for k in single.params]
+    assert list(layer.grads) == list(layer.params)
+    assert not np.allclose(layer.params["fw_W"], layer.params["bw_W"])
+    assert layer.params["fw_U"] is layer.forward_layer.params["U"]
+    with pytest.raises(ValueError, match="unbuilt recurrent layer"):
+        Bidirectional(single)
+    with pytest.raises(ValueError, match="pair"):
+        layer.forward(np.zeros((N, T, F)), initial_state=(None, None, None))
+
+
+def test_identity_recurrent_weights_carry_the_state_of_a_relu_rnn():
+    """Le, Jaitly & Hinton (2015): with identity recurrent weights, zero biases and no
+    input, a ReLU RNN keeps its (non-negative) state exactly."""
+    rng = np.random.default_rng(13)
+    layer = SimpleRNN(UNITS, activation="relu", recurrent_init="identity", return_sequences=True)
+    layer.build((T, F), rng, np.float64)
+    np.testing.assert_array_equal(layer.params["U"], np.eye(UNITS))
+    layer.params["W"][...] = 0
+    h0 = np.abs(rng.standard_normal((N, UNITS)))
+    out = layer.forward(rng.standard_normal((N, T, F)), initial_state=h0)
+    np.testing.assert_array_equal(out, np.broadcast_to(h0[:, None], out.shape))
+    gated = GRU(UNITS, recurrent_init="identity")
+    gated.build((T, F), rng, np.float64)
+    np.testing.assert_array_equal(gated.params["U"], np.tile(np.eye(UNITS), 3))
+
+
 def test_float32_stays_float32():
     rng = np.random.default_rng(9)
     for name in CELLS:
-        layer = CELLS[name](return_sequences=True)
+        layer = Bidirectional(CELLS[name](return_sequences=True))
         layer.build((T, F), rng, np.float32)
         x = rng.standard_normal((N, T, F)).astype(np.float32)
         out = layer.forward(x, training=True)

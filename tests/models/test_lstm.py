@@ -12,6 +12,8 @@ from gated_tasks import (
     check_digits_read_row_by_row,
 )
 
+import zoo
+from zoo.core.recurrent import Bidirectional
 from zoo.datasets import load
 from zoo.models.lstm import LSTMClassifier, LSTMRegressor
 
@@ -80,6 +82,23 @@ def test_character_model_beats_the_unigram_model_by_a_bit():
 ])
 def test_cell_options_reach_the_layer(options, n_params):
     check_cell_options_reach_the_layer(LSTMRegressor, options, n_params)
+
+
+def test_bidirectional_model_with_dropout_round_trips_through_save(tmp_path):
+    """The two directions' weights, the optimizer state and the dropout generator come
+    back: predictions are equal, and so is one more epoch of training."""
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((30, 6, 2)), rng.integers(0, 3, 30)
+    model = LSTMClassifier(hidden_size=4, n_layers=2, bidirectional=True, dropout=0.2,
+                           max_iter=3, random_state=0).fit(X, y)
+    zoo.save(model, tmp_path / "model.npz")
+    loaded = zoo.load(tmp_path / "model.npz")
+    assert isinstance(loaded.network_.layers[0], Bidirectional)
+    assert sorted(loaded.network_.layers[0].params) == sorted(model.network_.layers[0].params)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    model.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
 @pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])

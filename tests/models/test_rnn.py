@@ -1,6 +1,7 @@
 """Elman RNN: the temporal XOR of Elman (1990), the adding problem the plain RNN
 cannot learn on the LSTM's budget, and the sequence-estimator behaviour shared with
-the LSTM and GRU (2-D and 3-D input, sequence output, generation, bad input)."""
+the LSTM and GRU (2-D and 3-D input, sequence output, generation, bidirectional
+layers, dropout, bad input)."""
 
 import numpy as np
 import pytest
@@ -8,8 +9,10 @@ from sklearn.exceptions import NotFittedError
 
 from zoo.datasets import load
 from zoo.core.gradcheck import check_network
+from zoo.core.layers import Dense, Dropout
 from zoo.core.losses import mse
-from zoo.models.gru import GRURegressor
+from zoo.core.recurrent import LSTM
+from zoo.models.gru import GRUClassifier, GRURegressor
 from zoo.models.lstm import LSTMClassifier, LSTMRegressor
 from zoo.models.rnn import RNNClassifier, RNNRegressor
 
@@ -113,18 +116,22 @@ def test_generate_samples_labels_of_a_next_symbol_model():
     assert set(sampled) <= {"a", "b", "c"} and len(sampled) == 30
 
 
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["one-way", "bidirectional"])
 @pytest.mark.parametrize("cls", [RNNRegressor, LSTMRegressor, GRURegressor])
 @pytest.mark.parametrize("output", ["last", "sequence"])
-def test_stacked_layers_backpropagate_exactly(cls, output):
+def test_stacked_layers_backpropagate_exactly(cls, output, bidirectional):
     """n_layers = 3: the whole stack's float64 gradients match central differences."""
     rng = np.random.default_rng(6)
     X = rng.standard_normal((5, 4, 2))
     y = rng.standard_normal((5, 4) if output == "sequence" else 5)
-    model = cls(hidden_size=3, n_layers=3, output=output, max_iter=1, dtype=np.float64, random_state=0)
+    model = cls(hidden_size=3, n_layers=3, output=output, bidirectional=bidirectional,
+                max_iter=1, dtype=np.float64, random_state=0)
     model.fit(X, y)
     recurrent = model.network_.layers[:-1]
     assert [layer.return_sequences for layer in recurrent] == [True, True, output == "sequence"]
-    assert recurrent[1].params["W"].shape[0] == 3  # the layers above read the states below
+    # the layers above read the states below
+    W = recurrent[1].params["fw_W" if bidirectional else "W"]
+    assert W.shape[0] == (6 if bidirectional else 3)
     targets = y.reshape(*model.network_.forward(X).shape)
     assert max(check_network(model.network_, mse, X, targets)) < 1e-6
 
@@ -180,9 +187,95 @@ def test_partial_fit_of_a_classifier_learns_and_checks_its_input():
         GRURegressor().partial_fit(X, y.astype(float)).partial_fit(X, np.ones((300, 2)))
 
 
-def test_jordan_network_is_a_single_layer():
-    with pytest.raises(ValueError, match="n_layers"):
-        RNNRegressor(architecture="jordan", n_layers=2).fit(np.zeros((6, 3)), np.arange(6.0))
+@pytest.mark.parametrize("param,value", [
+    ("n_layers", 2), ("bidirectional", True), ("dropout", 0.5), ("recurrent_init", "identity"),
+])
+def test_jordan_network_is_a_single_causal_layer(param, value):
+    with pytest.raises(ValueError, match=f"architecture='jordan'.* only {param}=.*got {param}="):
+        RNNRegressor(architecture="jordan", **{param: value}).fit(np.zeros((6, 3)), np.arange(6.0))
+
+
+# ---------------------------------------------------------------- bidirectional, dropout
+
+
+def _next_bits(rng, n_sequences, n_steps=10):
+    """Random bit sequences; the target at step t is the input at step t + 1 (at the
+    last step a bit not in the input)."""
+    bits = rng.integers(0, 2, (n_sequences, n_steps + 1))
+    return bits[:, :n_steps, None].astype(float), bits[:, 1:]
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, LSTMClassifier, GRUClassifier])
+def test_bidirectional_model_reads_the_next_input(cls):
+    """Schuster & Paliwal (1997): the next input is out of reach of a causal model
+    (chance; measured: 0.53, 0.51, 0.52 for RNN, LSTM, GRU) and in reach of a
+    bidirectional one, whose backward layer has just read it (measured: 1.0 for all)."""
+    rng = np.random.default_rng(9)
+    X, y = _next_bits(rng, 300)
+    X_test, y_test = _next_bits(rng, 300)
+    options = dict(hidden_size=8, output="sequence", max_iter=30, random_state=0)
+    accuracy = {}
+    for bidirectional in (False, True):
+        model = cls(bidirectional=bidirectional, **options).fit(X, y)
+        accuracy[bidirectional] = np.mean((model.predict(X_test) == y_test)[:, :-1])
+    assert accuracy[False] <= 0.6 and accuracy[True] >= 0.95, accuracy
+
+
+@pytest.mark.parametrize("cls", [RNNRegressor, LSTMRegressor, GRURegressor])
+def test_bidirectional_doubles_the_recurrent_parameters(cls):
+    rng = np.random.default_rng(10)
+    X, y = rng.standard_normal((20, 5, 2)), rng.standard_normal(20)
+    h = 4
+    one_way = cls(hidden_size=h, max_iter=1).fit(X, y)
+    both = cls(hidden_size=h, bidirectional=True, max_iter=1).fit(X, y)
+    recurrent = one_way.n_params_ - (h + 1)  # without the output layer on h states
+    assert both.n_params_ == 2 * recurrent + (2 * h + 1)
+    assert both.network_.layers[1].params["W"].shape == (2 * h, 1)
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_generate_refuses_a_bidirectional_model(cls):
+    X = np.eye(2)[np.arange(24) % 2].reshape(4, 6, 2)
+    model = cls(output="sequence", bidirectional=True, max_iter=2)
+    model.fit(X, X.argmax(axis=2) if cls is RNNClassifier else X)
+    with pytest.raises(ValueError, match="causal model.*bidirectional=True"):
+        model.generate(3, [0, 1] if cls is RNNClassifier else X[0])
+
+
+def test_dropout_trains_with_seeded_masks_and_is_off_at_inference():
+    rng = np.random.default_rng(11)
+    X, y = rng.standard_normal((40, 6, 1)), rng.standard_normal((40, 6))
+    options = dict(hidden_size=5, n_layers=2, output="sequence", max_iter=5, random_state=0)
+    model = LSTMRegressor(dropout=0.5, **options).fit(X, y)
+    layers = [type(layer) for layer in model.network_.layers]
+    assert layers == [LSTM, Dropout, LSTM, Dropout, Dense]
+    again = LSTMRegressor(dropout=0.5, **options).fit(X, y)
+    plain = LSTMRegressor(**options).fit(X, y)
+    assert again.loss_curve_ == model.loss_curve_ != plain.loss_curve_
+    for a, b in zip(again.network_.params, model.network_.params):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.predict(X), model.predict(X))
+    # generation runs in inference mode: its first value is the teacher-forced prediction
+    first = model.generate(3, X[0, :, 0])[0]
+    assert first == pytest.approx(model.predict(X[:1])[0, -1], abs=1e-6)
+
+
+def test_dropout_between_stacked_layers_still_learns_digits():
+    """Two GRU layers with dropout 0.3 read digits row by row: test accuracy >= 0.95
+    (measured: 0.973; without dropout 0.958)."""
+    data = load("digits", random_state=0)
+    model = GRUClassifier(hidden_size=32, n_layers=2, dropout=0.3, max_iter=30, random_state=0)
+    model.fit(data.X_train.reshape(-1, 8, 8) / 16, data.y_train)
+    assert model.score(data.X_test.reshape(-1, 8, 8) / 16, data.y_test) >= 0.95
+
+
+def test_identity_recurrent_init_reaches_the_layers():
+    X, y = np.random.default_rng(12).standard_normal((10, 4, 2)), np.arange(10.0)
+    model = RNNRegressor(hidden_size=3, n_layers=2, activation="relu", recurrent_init="identity",
+                         bidirectional=True, max_iter=1, learning_rate=1e-9).fit(X, y)
+    for layer in model.network_.layers[:-1]:
+        for direction in ("fw_U", "bw_U"):
+            np.testing.assert_allclose(layer.params[direction], np.eye(3), atol=1e-6)
 
 
 # ---------------------------------------------------------------- bad input
@@ -227,6 +320,9 @@ def test_bad_input_to_fit_and_predict(cls):
     ("bptt_steps", 0, "bptt_steps"),
     ("n_features_per_step", 0, "n_features_per_step"),
     ("n_layers", 0, "n_layers"),
+    ("dropout", 1.0, "dropout must be a real number in \\[0, 1\\)"),
+    ("dropout", -0.1, "dropout"),
+    ("recurrent_init", "zeros", "recurrent_init must be one of 'identity', 'orthogonal'"),
     ("learning_rate", -1.0, "learning_rate"),
     ("clip_norm", 0.0, "clip_norm"),
     ("optimizer", "adamw", "optimizer"),

@@ -78,3 +78,18 @@ def test_verbose_prints_a_line_per_epoch(capsys):
     GRURegressor(hidden_size=4, max_iter=3, verbose=True, random_state=0).fit(X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert [line.split(":")[0] for line in lines] == ["epoch 1", "epoch 2", "epoch 3"]
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_warm_start_continues_the_same_architecture_only(cls):
+    X, y = _sum_task(n=64)
+    model = cls(hidden_size=4, max_iter=3, warm_start=True, random_state=0).fit(X, y)
+    first = [w.copy() for w in model.network_.get_weights()]
+    model.fit(X, y)  # three more epochs from the weights and the optimizer state
+    assert len(model.loss_curve_) == 6
+    # a restart with the same seed would repeat the first epoch's loss exactly
+    assert model.loss_curve_[3] < model.loss_curve_[2] < model.loss_curve_[0]
+    assert not np.allclose(model.network_.get_weights()[0], first[0])
+    model.set_params(hidden_size=5, bidirectional=True)
+    model.fit(X, y)  # another architecture: a new network
+    assert model.network_.layers[0].forward_layer.units == 5 and len(model.loss_curve_) == 3

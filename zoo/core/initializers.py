@@ -60,6 +60,14 @@ def orthogonal(shape, rng, dtype=np.float64):
     return q.reshape(shape).astype(dtype)
 
 
+def identity(shape, rng=None, dtype=np.float64):
+    """The identity matrix, ones on the diagonal of a non-square one (Le, Jaitly &
+    Hinton 2015: the recurrent weights of the IRNN)."""
+    if len(shape) != 2:
+        raise ValueError(f"the identity initializer needs a matrix, got shape {shape}")
+    return np.eye(*shape, dtype=dtype)
+
+
 def small_normal(shape, rng, dtype=np.float64, std=0.01):
     """N(0, 0.01^2), the classic fixed-scale start (collapses deep nets' signals)."""
     return (rng.standard_normal(shape) * std).astype(dtype)
@@ -79,6 +87,7 @@ INITIALIZERS = {
     "he_normal": he_normal,
     "he_uniform": he_uniform,
     "orthogonal": orthogonal,
+    "identity": identity,
     "zeros": zeros,
 }
 

@@ -1,5 +1,5 @@
 """Recurrent layers with backpropagation through time: SimpleRNN (Elman), JordanRNN,
-LSTM, GRU.
+LSTM, GRU, and the Bidirectional wrapper of any of them.
 
 Every layer reads sequences ``x`` of shape ``(n_samples, n_steps, n_features)`` and
 follows the layer protocol of ``zoo.core.layers`` (build / forward / backward,
@@ -7,7 +7,8 @@ follows the layer protocol of ``zoo.core.layers`` (build / forward / backward,
 
 * ``W`` ``(n_features, G * units)`` input weights, Glorot uniform;
 * ``U`` ``(units, G * units)`` recurrent weights, each ``units x units`` block
-  orthogonal (Saxe et al. 2014);
+  orthogonal (Saxe et al. 2014) or, with ``recurrent_init="identity"``, the identity
+  (Le, Jaitly & Hinton 2015: with ReLU units and zero biases, the IRNN);
 * ``b`` ``(G * units,)`` biases.
 
 The gates are fused: the input projection of all steps is one matmul before the
@@ -43,12 +44,18 @@ c_{jk-1} for j >= 1), as when the chunks are fed one after the other with the
 state detached between them. Within a chunk the gradient is exact; the gradient
 with respect to the initial state flows only through the first chunk. ``k >= n_steps``
 is full BPTT (Werbos 1990).
+
+``Bidirectional(layer)`` (Schuster & Paliwal 1997) runs the layer and an independently
+initialised copy of it that reads every sequence backwards, and concatenates their
+outputs, [forward, backward], on the feature axis (see its docstring).
 """
+
+import copy
 
 import numpy as np
 
 from .activations import get_activation
-from .initializers import get_initializer, orthogonal, zeros
+from .initializers import get_initializer, identity, orthogonal, zeros
 from .layers import Layer
 
 
@@ -102,7 +109,7 @@ class Recurrent(Layer):
 
     def _recurrent_weights(self, rng, dtype):
         make = get_initializer(self.recurrent_init)
-        if make is orthogonal:  # each gate block orthogonal on its own
+        if make in (orthogonal, identity):  # one square block per gate
             blocks = [make((self.units, self.units), rng, dtype) for _ in range(self.n_gates)]
             return np.concatenate(blocks, axis=1)
         return make((self.units, self.n_gates * self.units), rng, dtype)
@@ -633,3 +640,111 @@ class GRU(Recurrent):
         dU = self.grads["U"]
         np.matmul(H_prev, dZ[: 2 * u].T, out=dU[:, : 2 * u])
         np.matmul(_feature_rows(self._aux), dZ[2 * u :].T, out=dU[:, 2 * u :])
+
+
+def _reversed_real_steps(mask):
+    """Per row of ``mask`` ``(n_samples, n_steps)``, the step that each step reads when
+    the real steps (mask != 0) are taken in reverse order and the padded steps stay in
+    place. The permutation is its own inverse."""
+    real = np.asarray(mask) != 0
+    order = np.argsort(~real, axis=1, kind="stable")  # the real steps first, in time order
+    rank = np.arange(real.shape[1])
+    n_real = real.sum(axis=1, keepdims=True)
+    partner = np.where(rank < n_real, n_real - 1 - rank, rank)  # padded steps: themselves
+    reversal = np.empty_like(order)
+    np.put_along_axis(reversal, order, np.take_along_axis(order, partner, axis=1), axis=1)
+    return reversal
+
+
+class Bidirectional(Layer):
+    """Bidirectional recurrent layer (Schuster & Paliwal 1997): ``forward_layer`` is the
+    wrapped (unbuilt) layer, ``backward_layer`` a copy of it with the same options, built
+    separately (its own random weights), that reads every sequence in reverse.
+
+    Output: the two layers' outputs concatenated on the feature axis, forward first.
+    With ``return_sequences`` (the wrapped layer's), step t holds the forward state after
+    x_0 .. x_t and the backward state after x_{T-1} .. x_t (the backward sequence turned
+    back into time order): ``(n_samples, n_steps, 2 * state_size)``. Without it, the
+    forward layer's last state and the backward layer's last state, the one after x_0.
+
+    ``mask``: the backward layer reads each row's real steps (mask != 0) in reverse order
+    while the padded steps stay in place, so it starts at the row's last real step and
+    ends at its first whatever the padding (right, left or gaps); it skips the padded
+    steps as the forward layer does. Truncated BPTT (``bptt_steps``) cuts the backward
+    layer's reversed sequence into chunks in its own reading order.
+
+    ``initial_state``: None (zeros) or a pair (the forward layer's, the backward
+    layer's), each what the wrapped layer takes or None. ``final_state`` and
+    ``initial_state_grad`` are such pairs too.
+
+    ``params`` / ``grads``: the two layers' dicts merged, their keys prefixed ``fw_`` and
+    ``bw_``; the arrays are the layers' own.
+    """
+
+    def __init__(self, layer):
+        # no Layer.__init__: params and grads are read from the two layers
+        if not isinstance(layer, Recurrent) or layer.params:
+            raise ValueError(f"Bidirectional wraps an unbuilt recurrent layer, got {layer!r}")
+        self.forward_layer, self.backward_layer = layer, copy.deepcopy(layer)
+
+    @property
+    def return_sequences(self):
+        return self.forward_layer.return_sequences
+
+    @property
+    def params(self):
+        return self._merged("params")
+
+    @property
+    def grads(self):
+        return self._merged("grads")
+
+    def _merged(self, name):
+        layers = {"fw_": self.forward_layer, "bw_": self.backward_layer}
+        return {prefix + key: array for prefix, layer in layers.items()
+                for key, array in getattr(layer, name).items()}
+
+    def build(self, input_shape, rng, dtype):
+        self.dtype = dtype
+        shape = self.forward_layer.build(input_shape, rng, dtype)
+        self.backward_layer.build(input_shape, rng, dtype)
+        return (*shape[:-1], 2 * shape[-1])
+
+    @property
+    def final_state(self):
+        """(forward layer's final state, backward layer's), of the latest forward pass."""
+        return self.forward_layer.final_state, self.backward_layer.final_state
+
+    @property
+    def initial_state_grad(self):
+        """(forward layer's initial-state gradient, backward layer's)."""
+        return self.forward_layer.initial_state_grad, self.backward_layer.initial_state_grad
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        if initial_state is not None and len(initial_state) != 2:
+            raise ValueError(
+                "Bidirectional takes initial_state None or a pair (forward layer's state, "
+                f"backward layer's state); got {len(initial_state)} items"
+            )
+        states = (None, None) if initial_state is None else initial_state
+        ahead = self.forward_layer.forward(x, training, mask=mask, initial_state=states[0])
+        self._reversal = None if mask is None else _reversed_real_steps(mask)  # mask checked
+        back = self.backward_layer.forward(
+            self._reverse(x), training, mask=mask, initial_state=states[1])
+        if self.return_sequences:
+            back = self._reverse(back)
+        return np.concatenate([ahead, back], axis=-1)
+
+    def backward(self, dy):
+        size = dy.shape[-1] // 2
+        d_back = self._reverse(dy[..., size:]) if self.return_sequences else dy[..., size:]
+        dx = self.forward_layer.backward(dy[..., :size])
+        dx += self._reverse(self.backward_layer.backward(d_back))
+        return dx
+
+    def _reverse(self, sequences):
+        """``(n_samples, n_steps, ...)`` arrays in the backward layer's reading order, or
+        back in time order (the same permutation)."""
+        if self._reversal is None:
+            return sequences[:, ::-1]
+        return sequences[np.arange(len(sequences))[:, None], self._reversal]

@@ -35,6 +35,8 @@ class _GRUBase(SequenceEstimator):
         hidden_size=32,
         reset_after=False,
         n_layers=1,
+        bidirectional=False,
+        dropout=0.0,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -60,6 +62,8 @@ class _GRUBase(SequenceEstimator):
         self.hidden_size = hidden_size
         self.reset_after = reset_after
         self.n_layers = n_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step

@@ -45,6 +45,8 @@ class _LSTMBase(SequenceEstimator):
         forget_bias=1.0,
         peepholes=False,
         n_layers=1,
+        bidirectional=False,
+        dropout=0.0,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -72,6 +74,8 @@ class _LSTMBase(SequenceEstimator):
         self.forget_bias = forget_bias
         self.peepholes = peepholes
         self.n_layers = n_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step

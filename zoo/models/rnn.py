@@ -6,7 +6,9 @@ output y_t = h_t V + c read from the hidden state. Jordan (1986) feeds the outpu
 instead (``architecture="jordan"``: h_t = tanh(x_t W + y_{t-1} U + b)). Trained by
 BPTT (Werbos 1990), optionally truncated, with gradient-norm clipping (Pascanu,
 Mikolov & Bengio 2013) against the exploding gradients that, with the vanishing ones,
-make long dependencies hard to learn (Bengio, Simard & Frasconi 1994).
+make long dependencies hard to learn (Bengio, Simard & Frasconi 1994). The IRNN of Le,
+Jaitly & Hinton (2015), ReLU units whose recurrent weights start at the identity, is
+``activation="relu", recurrent_init="identity"``.
 """
 
 import numpy as np
@@ -29,13 +31,25 @@ _DOC = """
     architecture : {"elman", "jordan"}, default="elman"
         Feed back the hidden state (Elman 1990) or the output (Jordan 1986; for
         classifiers the logits).
+    recurrent_init : {"orthogonal", "identity"}, default="orthogonal"
+        Initial recurrent weights of the Elman layers: orthogonal (Saxe et al. 2014) or
+        the identity (Le, Jaitly & Hinton 2015, with zero biases; with ReLU units the
+        IRNN). The Jordan layer's feedback weights (outputs to hidden units) are
+        Glorot uniform and take only the default.
 """ + PARAMETERS_DOC.split("\n", 2)[2]
+
+
+# the one value of these parameters a Jordan network takes
+_JORDAN_ONLY = {
+    "n_layers": 1, "bidirectional": False, "dropout": 0.0, "recurrent_init": "orthogonal",
+}
 
 
 class _RNNBase(SequenceEstimator):
     _constraints = {
         "activation": Options("tanh", "relu"),
         "architecture": Options("elman", "jordan"),
+        "recurrent_init": Options("orthogonal", "identity"),
     }
 
     def __init__(
@@ -43,7 +57,10 @@ class _RNNBase(SequenceEstimator):
         hidden_size=32,
         activation="tanh",
         architecture="elman",
+        recurrent_init="orthogonal",
         n_layers=1,
+        bidirectional=False,
+        dropout=0.0,
         output="last",
         bptt_steps=None,
         n_features_per_step=None,
@@ -69,7 +86,10 @@ class _RNNBase(SequenceEstimator):
         self.hidden_size = hidden_size
         self.activation = activation
         self.architecture = architecture
+        self.recurrent_init = recurrent_init
         self.n_layers = n_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
         self.output = output
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step
@@ -94,17 +114,19 @@ class _RNNBase(SequenceEstimator):
 
     def _recurrent_layer(self, return_sequences):
         return SimpleRNN(
-            self.hidden_size, activation=self.activation,
+            self.hidden_size, activation=self.activation, recurrent_init=self.recurrent_init,
             return_sequences=return_sequences, bptt_steps=self.bptt_steps,
         )
 
     def _layers(self, n_outputs):
         if self.architecture == "elman":
             return super()._layers(n_outputs)
-        if self.n_layers != 1:
-            raise ValueError(
-                f"architecture='jordan' is one layer whose output feeds back; got n_layers={self.n_layers}"
-            )
+        for name, only in _JORDAN_ONLY.items():
+            if getattr(self, name) != only:
+                raise ValueError(
+                    f"architecture='jordan' is one layer whose output feeds back; it takes "
+                    f"only {name}={only!r}, got {name}={getattr(self, name)!r}"
+                )
         return [JordanRNN(
             self.hidden_size, n_outputs, activation=self.activation,
             return_sequences=self.output == "sequence", bptt_steps=self.bptt_steps,
