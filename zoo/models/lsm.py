@@ -270,9 +270,11 @@ class _LSMBase(TransformerMixin, ZooEstimator):
             )
         return np.maximum(steps, 0)
 
-    def _simulate(self, U, record_spikes=False):
-        """Liquid states (B, n_readout_times, N) of inputs U (B, T, n_inputs) and, with
-        ``record_spikes``, the spikes (B, T, N) as booleans."""
+    def _simulate(self, U, record=None):
+        """Liquid states (B, n_readout_times, N) of inputs U (B, T, n_inputs) and a
+        recording (B, T, N) of every step, or None: with ``record="spikes"`` the spikes
+        as booleans, with ``record="synaptic_current"`` each neuron's synaptic current
+        (nA, recurrent and input synapses, after the step's decay and jumps)."""
         n_samples, n_steps, _ = U.shape
         n, dt = self.n_neurons_, self.dt
         read_at = self._readout_steps(n_steps)
@@ -299,7 +301,10 @@ class _LSMBase(TransformerMixin, ZooEstimator):
         spikes = np.zeros((n_samples, n), dtype=bool)
         trace = np.zeros((n_samples, n))
         states = np.empty((n_samples, len(read_at), n))
-        raster = np.zeros((n_samples, n_steps, n), dtype=bool) if record_spikes else None
+        recording = None
+        if record is not None:
+            dtype = {"spikes": bool, "synaptic_current": float}[record]
+            recording = np.zeros((n_samples, n_steps, n), dtype=dtype)
         analog_targets = self.input_targets_.astype(float)
         for t in range(n_steps):
             i_exc *= decay_exc
@@ -314,6 +319,8 @@ class _LSMBase(TransformerMixin, ZooEstimator):
                 i_inh += fired[:, inh_rows] @ W_inh
             if spikes_in:
                 i_exc += U[:, t] @ self.input_weights_
+            if record == "synaptic_current":
+                recording[:, t] = i_exc + i_inh
             current = self.background_ + i_exc + i_inh
             if not spikes_in:
                 current = current + self.analog_scale * (U[:, t] @ analog_targets)
@@ -329,14 +336,14 @@ class _LSMBase(TransformerMixin, ZooEstimator):
             read_now = np.flatnonzero(read_at == t)
             if read_now.size:
                 states[:, read_now] = trace[:, None]
-            if record_spikes:
-                raster[:, t] = spikes
-        return states, raster
+            if record == "spikes":
+                recording[:, t] = spikes
+        return states, recording
 
-    def _run(self, U, record_spikes=False):
+    def _run(self, U, record=None):
         # one step's matrix products set the BLAS thread count
         with self._threads(4.0 * U.shape[0] * self.n_neurons_**2):
-            return self._simulate(U, record_spikes)
+            return self._simulate(U, record)
 
     def _liquid_states(self, U):
         return self._run(U)[0].reshape(U.shape[0], -1)
@@ -378,7 +385,7 @@ class _LSMBase(TransformerMixin, ZooEstimator):
     def spike_trains(self, X):
         """The liquid's spikes under input X, boolean (n_samples, n_steps, n_neurons)."""
         check_is_fitted(self)
-        return self._run(self._read(X, reset=False), record_spikes=True)[1]
+        return self._run(self._read(X, reset=False), record="spikes")[1]
 
     def _outputs(self, X):
         states = self.transform(X)
