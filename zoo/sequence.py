@@ -11,6 +11,13 @@ steps of ``n_features_per_step`` features (default 1: a univariate sequence), so
 that tabular tools and sklearn's checks apply; a model fitted on 2-D input checks
 the number of columns at predict as any sklearn estimator does.
 
+Padding. With ``mask_value`` set, the steps of X whose every feature equals it are
+padding (sequences of different lengths padded to one length, on either side): the
+recurrent layers carry their state through them, so ``output="last"`` reads the state
+after each sequence's last real step; with ``output="sequence"`` the targets of padded
+steps take no part in the loss, the validation score or ``score``, and what ``predict``
+returns there means nothing.
+
 Output. ``output="last"``: sequence-to-one, the last hidden state feeds the output
 layer and ``y`` is ``(n_samples,)`` (or ``(n_samples, n_outputs)`` for regression).
 ``output="sequence"``: sequence-to-sequence, one output per step, ``y`` is
@@ -40,7 +47,7 @@ from zoo.core.activations import get_activation
 from zoo.core.layers import Dense, Dropout
 from zoo.core.losses import mse, softmax_cross_entropy
 from zoo.core.network import Sequential
-from zoo.core.recurrent import Bidirectional, Recurrent
+from zoo.core.recurrent import Bidirectional, Masking, Recurrent, padding_mask
 
 PARAMETERS_DOC = """    hidden_size : int, default=32
         Units of the recurrent layer.
@@ -61,6 +68,9 @@ PARAMETERS_DOC = """    hidden_size : int, default=32
         and ``generate``, is deterministic). The masks are drawn from ``random_state``.
     output : {"last", "sequence"}, default="last"
         Sequence-to-one (the last hidden state) or sequence-to-sequence (every step).
+    mask_value : float or None, default=None
+        Steps whose every feature equals ``mask_value`` are padding for sequences of
+        different lengths (see "Padding" in ``zoo.sequence``); None: every step is real.
     bptt_steps : int or None, default=None
         Truncated BPTT: the gradient stops at the boundaries of chunks of this many
         steps (see ``zoo.core.recurrent``); None backpropagates through the whole sequence.
@@ -131,6 +141,7 @@ class SequenceEstimator(NeuralNetEstimator):
         "bptt_steps": Interval(int, 1, None, none_ok=True),
         "n_features_per_step": Interval(int, 1, None, none_ok=True),
         "dropout": Interval(float, 0, 1, closed="left"),
+        "mask_value": Interval(float, None, None, none_ok=True),
     }
 
     def _recurrent_layer(self, return_sequences):
@@ -185,7 +196,7 @@ class SequenceEstimator(NeuralNetEstimator):
     def _layers(self, n_outputs):
         """``n_layers`` recurrent layers (each made bidirectional and followed by dropout
         if asked) and a linear output layer (a family may differ)."""
-        layers = []
+        layers = [] if self.mask_value is None else [Masking(self.mask_value)]
         for k in range(self.n_layers):
             layer = self._recurrent_layer(k < self.n_layers - 1 or self.output == "sequence")
             layers.append(Bidirectional(layer) if self.bidirectional else layer)
@@ -211,6 +222,13 @@ class SequenceEstimator(NeuralNetEstimator):
         self.n_params_ = self.network_.n_params
         self._train(X, targets, self._loss, self._validation_score, stratify)
         return self
+
+    def _padded_targets(self, X):
+        """(n_samples, n_steps) bool, True at the padded steps whose targets do not
+        count (output="sequence" with mask_value), else None."""
+        if self.mask_value is None or self.output != "sequence":
+            return None
+        return padding_mask(X, self.mask_value) == 0
 
     def _update_flops(self, X):
         # every recurrent parameter is used once per time step
@@ -238,8 +256,9 @@ class SequenceEstimator(NeuralNetEstimator):
                 "needs a causal model; this one was fitted with bidirectional=True"
             )
         # the recurrent stack, then the output layer (none: the state is the output);
-        # dropout layers, the identity at inference, left out
-        layers = [layer for layer in self.network_.layers if not isinstance(layer, Dropout)]
+        # dropout (the identity at inference) and masking (no padding here) left out
+        layers = [layer for layer in self.network_.layers
+                  if not isinstance(layer, (Dropout, Masking))]
         recurrent = [layer for layer in layers if isinstance(layer, Recurrent)]
         head = layers[len(recurrent):]
 
@@ -260,14 +279,32 @@ class SequenceEstimator(NeuralNetEstimator):
         return emitted
 
 
+def _real_rows(target):
+    """Rows of a target array that count: class codes >= 0, value rows without NaN
+    (padded steps carry code -1 or NaN)."""
+    if target.dtype.kind in "iu":
+        return target >= 0
+    return ~np.isnan(target.reshape(len(target), -1)).any(axis=1)
+
+
 def _per_step(loss):
-    """``loss`` over every output step: (n, T, k) outputs are read as n * T rows."""
+    """``loss`` over every output step: (n, T, k) outputs are read as n * T rows, the
+    mean taken over the rows that count (``_real_rows``)."""
 
     def per_step(output, target):
         if output.ndim == 2:
             return loss(output, target)
         rows = output.shape[0] * output.shape[1]
-        value, grad = loss(output.reshape(rows, -1), target.reshape(rows, *target.shape[2:]))
+        output_rows = output.reshape(rows, -1)
+        target_rows = target.reshape(rows, *target.shape[2:])
+        real = _real_rows(target_rows)
+        if real.all():
+            value, grad = loss(output_rows, target_rows)
+            return value, grad.reshape(output.shape)
+        grad = np.zeros_like(output_rows)
+        if not real.any():
+            return 0.0, grad.reshape(output.shape)
+        value, grad[real] = loss(output_rows[real], target_rows[real])
         return value, grad.reshape(output.shape)
 
     return per_step
@@ -281,7 +318,8 @@ class SequenceClassifierMixin:
 
     @staticmethod
     def _validation_score(codes, logits):
-        return np.mean(logits.argmax(axis=-1) == codes)
+        real = codes >= 0
+        return np.mean(logits.argmax(axis=-1)[real] == codes[real])
 
     def _check_targets(self, y):
         y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
@@ -293,7 +331,7 @@ class SequenceClassifierMixin:
         """Train on sequences X and labels y for up to ``max_iter`` epochs; returns self."""
         self._check_params()
         X, y = self._fit_data(X, y)
-        codes = self._encode_labels(y.ravel()).reshape(y.shape)
+        codes = self._step_codes(X, y, self._encode_labels)
         stratify = codes if self.output == "last" else None
         return self._fit_network(X, codes, len(self.classes_), stratify)
 
@@ -305,8 +343,17 @@ class SequenceClassifierMixin:
             self._check_params()
         self._partial_fit_classes(classes, first_call)
         X, y = self._fit_data(X, y, reset=first_call)
-        codes = self._codes(y.ravel()).reshape(y.shape)
-        return self._partial_fit_network(X, codes, len(self.classes_))
+        return self._partial_fit_network(X, self._step_codes(X, y, self._codes), len(self.classes_))
+
+    def _step_codes(self, X, y, encode):
+        """Class codes of the labels y by ``encode`` (which may learn ``classes_`` from
+        them), -1 at padded steps; the padding's labels are never read."""
+        padded = self._padded_targets(X)
+        if padded is None:
+            return encode(y.ravel()).reshape(y.shape)
+        codes = np.full(y.shape, -1, dtype=np.intp)
+        codes[~padded] = encode(y[~padded])
+        return codes
 
     def predict_proba(self, X):
         """Class probabilities, (n_samples, n_classes) or (n_samples, n_steps, n_classes)."""
@@ -364,41 +411,9 @@ class SequenceRegressorMixin:
     @staticmethod
     def _validation_score(targets, output):
         k = output.shape[-1]
-        return r2_score(targets.reshape(-1, k), output.reshape(-1, k))
-
-    def _check_targets(self, y):
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=self._float_dtype(),
-                        input_name="y")
-        most = 2 if self.output == "last" else 3
-        if y.ndim > most:
-            raise ValueError(f"y must have at most {most} dimensions here; got shape {y.shape}")
-        return y
-
-    def fit(self, X, y):
-        """Train on sequences X and targets y for up to ``max_iter`` epochs; returns self."""
-        self._check_params()
-        X, y = self._fit_data(X, y)
-        single = y.ndim == (1 if self.output == "last" else 2)
-        targets = y[..., None] if single else y
-        self.n_outputs_ = targets.shape[-1]
-        self.single_output_ = single
-        return self._fit_network(X, targets, self.n_outputs_)
-
-    def partial_fit(self, X, y):
-        """One epoch on sequences X and targets y, continuing from the current weights."""
-        first_call = not hasattr(self, "network_")
-        if first_call:
-            self._check_params()
-        X, y = self._fit_data(X, y, reset=first_call)
-        single = y.ndim == (1 if self.output == "last" else 2)
-        targets = y[..., None] if single else y
-        if first_call:
-            self.n_outputs_, self.single_output_ = targets.shape[-1], single
-        elif targets.shape[-1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {targets.shape[-1]} outputs, the network was built for {self.n_outputs_}"
-            )
-        return self._partial_fit_network(X, targets, self.n_outputs_)
+        targets, output = targets.reshape(-1, k), output.reshape(-1, k)
+        real = _real_rows(targets)
+        return r2_score(targets[real], output[real])
 
     def predict(self, X):
         """Predicted values, shaped like the y of fit."""
@@ -431,9 +446,76 @@ class SequenceRegressorMixin:
 class SequenceClassifier(ClassifierMixin, SequenceClassifierMixin, ZooClassifierMixin):
     """The bases of a family's sequence classifier (sklearn's mixin first)."""
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy; with output="sequence", the fraction of sequences whose
+        every step (every real step, with mask_value) is predicted right."""
+        padded = self._padded_targets(self._sequences(X, reset=False))
+        if padded is None:
+            return super().score(X, y, sample_weight)
+        right = (self.predict(X) == np.asarray(y)) | padded
+        return float(np.average(right.all(axis=1), weights=sample_weight))
+
 
 class SequenceRegressor(RegressorMixin, SequenceRegressorMixin):
     """The bases of a family's sequence regressor (sklearn's mixin first)."""
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 as scikit-learn's, averaged uniformly over the outputs (with
+        output="sequence" every step is one); with mask_value, each step's R^2 is
+        taken over the sequences where that step is real."""
+        padded = self._padded_targets(self._sequences(X, reset=False))
+        if padded is None:
+            return super().score(X, y, sample_weight)
+        y, predicted = np.asarray(y, dtype=float), self.predict(X)
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        scores = [
+            r2_score(y[real, t], predicted[real, t], sample_weight=weights[real],
+                     multioutput="raw_values")
+            for t, real in enumerate((~padded).T) if real.sum() >= 2
+        ]
+        return float(np.mean(np.concatenate(scores)))
+    def _check_targets(self, y):
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=self._float_dtype(),
+                        input_name="y")
+        most = 2 if self.output == "last" else 3
+        if y.ndim > most:
+            raise ValueError(f"y must have at most {most} dimensions here; got shape {y.shape}")
+        return y
+
+    def fit(self, X, y):
+        """Train on sequences X and targets y for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, y = self._fit_data(X, y)
+        targets, single = self._step_targets(X, y)
+        self.n_outputs_ = targets.shape[-1]
+        self.single_output_ = single
+        return self._fit_network(X, targets, self.n_outputs_)
+
+    def _step_targets(self, X, y):
+        """Targets with a last axis of outputs, NaN at padded steps; and whether y had
+        a single output."""
+        single = y.ndim == (1 if self.output == "last" else 2)
+        targets = y[..., None] if single else y
+        padded = self._padded_targets(X)
+        if padded is not None:
+            targets = targets.copy()
+            targets[padded] = np.nan
+        return targets, single
+
+    def partial_fit(self, X, y):
+        """One epoch on sequences X and targets y, continuing from the current weights."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+        X, y = self._fit_data(X, y, reset=first_call)
+        targets, single = self._step_targets(X, y)
+        if first_call:
+            self.n_outputs_, self.single_output_ = targets.shape[-1], single
+        elif targets.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {targets.shape[-1]} outputs, the network was built for {self.n_outputs_}"
+            )
+        return self._partial_fit_network(X, targets, self.n_outputs_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,7 +20,11 @@ class TrainingDivergedError(FloatingPointError, ValueError):
 
 
 class Sequential:
-    """A stack of layers applied in order; backward runs them in reverse."""
+    """A stack of layers applied in order; backward runs them in reverse.
+
+    A layer with an ``output_mask`` (``zoo.core.recurrent.Masking``) sets the mask that
+    every later layer with ``takes_mask`` receives as ``forward(x, training, mask=...)``.
+    """
 
     def __init__(self, layers):
         self.layers = list(layers)
@@ -33,8 +37,13 @@ class Sequential:
         return shape
 
     def forward(self, x, training=False):
+        mask = None
         for layer in self.layers:
-            x = layer.forward(x, training)
+            if mask is not None and getattr(layer, "takes_mask", False):
+                x = layer.forward(x, training, mask=mask)
+            else:
+                x = layer.forward(x, training)
+            mask = getattr(layer, "output_mask", mask)
         return x
 
     def backward(self, dy):

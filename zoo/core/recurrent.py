@@ -45,6 +45,10 @@ state detached between them. Within a chunk the gradient is exact; the gradient
 with respect to the initial state flows only through the first chunk. ``k >= n_steps``
 is full BPTT (Werbos 1990).
 
+``Masking(mask_value)`` placed before the recurrent layers of a ``Sequential`` finds the
+padded steps of its input (every feature equal to ``mask_value``) and the container hands
+that mask to every layer after it that takes one (``takes_mask``).
+
 ``Bidirectional(layer)`` (Schuster & Paliwal 1997) runs the layer and an independently
 initialised copy of it that reads every sequence backwards, and concatenates their
 outputs, [forward, backward], on the feature axis (see its docstring).
@@ -82,6 +86,7 @@ class Recurrent(Layer):
 
     n_gates = 1
     n_states = 1
+    takes_mask = True
 
     def __init__(self, units, return_sequences=False, bptt_steps=None, init="glorot_uniform",
                  recurrent_init="orthogonal"):
@@ -642,6 +647,33 @@ class GRU(Recurrent):
         np.matmul(_feature_rows(self._aux), dZ[2 * u :].T, out=dU[:, 2 * u :])
 
 
+def padding_mask(x, mask_value):
+    """(n_samples, n_steps) mask of sequences ``x`` (n_samples, n_steps, n_features): 0
+    where every feature of a step equals ``mask_value`` (padding), 1 elsewhere."""
+    return np.any(x != x.dtype.type(mask_value), axis=2).astype(x.dtype)
+
+
+class Masking(Layer):
+    """Marks the padded steps of its input, those whose every feature equals
+    ``mask_value``, and passes the input on unchanged; ``Sequential`` gives the mask
+    (``output_mask``) to the layers after it that take one."""
+
+    def __init__(self, mask_value=0.0):
+        super().__init__()
+        self.mask_value = mask_value
+
+    @property
+    def output_mask(self):
+        return self._mask
+
+    def forward(self, x, training=False):
+        self._mask = padding_mask(x, self.mask_value)
+        return x
+
+    def backward(self, dy):
+        return dy
+
+
 def _reversed_real_steps(mask):
     """Per row of ``mask`` ``(n_samples, n_steps)``, the step that each step reads when
     the real steps (mask != 0) are taken in reverse order and the padded steps stay in
@@ -680,6 +712,8 @@ class Bidirectional(Layer):
     ``params`` / ``grads``: the two layers' dicts merged, their keys prefixed ``fw_`` and
     ``bw_``; the arrays are the layers' own.
     """
+
+    takes_mask = True
 
     def __init__(self, layer):
         # no Layer.__init__: params and grads are read from the two layers

@@ -38,6 +38,7 @@ class _GRUBase(SequenceEstimator):
         bidirectional=False,
         dropout=0.0,
         output="last",
+        mask_value=None,
         bptt_steps=None,
         n_features_per_step=None,
         optimizer="adam",
@@ -65,6 +66,7 @@ class _GRUBase(SequenceEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.output = output
+        self.mask_value = mask_value
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step
         self.optimizer = optimizer

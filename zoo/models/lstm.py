@@ -48,6 +48,7 @@ class _LSTMBase(SequenceEstimator):
         bidirectional=False,
         dropout=0.0,
         output="last",
+        mask_value=None,
         bptt_steps=None,
         n_features_per_step=None,
         optimizer="adam",
@@ -77,6 +78,7 @@ class _LSTMBase(SequenceEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.output = output
+        self.mask_value = mask_value
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step
         self.optimizer = optimizer

@@ -14,7 +14,7 @@ Jaitly & Hinton (2015), ReLU units whose recurrent weights start at the identity
 import numpy as np
 
 from zoo.base import Options
-from zoo.core.recurrent import JordanRNN, SimpleRNN
+from zoo.core.recurrent import JordanRNN, Masking, SimpleRNN
 from zoo.sequence import (
     PARAMETERS_DOC,
     SequenceClassifier,
@@ -62,6 +62,7 @@ class _RNNBase(SequenceEstimator):
         bidirectional=False,
         dropout=0.0,
         output="last",
+        mask_value=None,
         bptt_steps=None,
         n_features_per_step=None,
         optimizer="adam",
@@ -91,6 +92,7 @@ class _RNNBase(SequenceEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.output = output
+        self.mask_value = mask_value
         self.bptt_steps = bptt_steps
         self.n_features_per_step = n_features_per_step
         self.optimizer = optimizer
@@ -127,7 +129,8 @@ class _RNNBase(SequenceEstimator):
                     f"architecture='jordan' is one layer whose output feeds back; it takes "
                     f"only {name}={only!r}, got {name}={getattr(self, name)!r}"
                 )
-        return [JordanRNN(
+        masking = [] if self.mask_value is None else [Masking(self.mask_value)]
+        return [*masking, JordanRNN(
             self.hidden_size, n_outputs, activation=self.activation,
             return_sequences=self.output == "sequence", bptt_steps=self.bptt_steps,
         )]
