@@ -123,39 +123,36 @@ def test_a_hand_made_4_2_4_solution_is_completed_by_annealing():
 
 
 def solve_4_2_4_encoder(seed):
-    """The paper's learning procedure, then a noise-free sharpening phase.
-
-    Phase 1 (Ackley et al. 1985): noisy clamping (0.15, 0.05), fixed-size steps along
-    the sign of the statistic difference, statistics from 8 annealed clamped runs
-    (each pattern twice) and 8 free chains. The paper's step of 2 at its final
-    temperature 10 is 0.2 at T = 1; half of that keeps the sign steps' random walk
-    from undoing the code once found. The noise keeps the weights finite, so the
-    completions are still noisy: phase 2 continues from these weights with the exact
-    gradient on the clean patterns.
+    """The paper's sampled learning procedure alone (Ackley et al. 1985), at its own
+    temperatures: each cycle anneals 2 sweeps at T = 20, 2 at 15, 2 at 12 and 4 at 10,
+    then collects co-occurrences for 10 sweeps at T = 10, from 40 noisily clamped runs
+    (0.15, 0.05; each pattern 10 times) and 40 free chains; every weight steps by 2
+    along the sign of the difference. A small weight decay (inside the sign) keeps the
+    hidden-hidden weight from drifting upward once a code is found, which otherwise
+    undoes the solution within a few thousand cycles.
     """
     patterns = np.hstack([np.eye(4), np.eye(4)])
-    machine = BoltzmannMachine(
+    return BoltzmannMachine(
         2, connectivity=encoder_connectivity(), update="sign", clamp_noise=(0.15, 0.05),
-        learning_rate=0.1, n_iter=1000, n_chains=8,
-        annealing_schedule=((2.0, 2), (1.5, 2), (1.2, 2), (1.0, 4)), warm_start=True, random_state=seed,
-    ).fit(np.repeat(patterns, 2, axis=0))
-    # completion anneals slowly through T = 4..1, where the chains still cross barriers
-    slow = ((4.0, 10), (3.0, 10), (2.5, 10), (2.0, 10), (1.6, 10), (1.3, 10), (1.0, 10))
-    return machine.set_params(
-        method="exact", update="gradient", clamp_noise=None, learning_rate=1.0, n_iter=1000,
-        annealing_schedule=slow,
-    ).fit(patterns)
+        learning_rate=2.0, weight_decay=2e-4, init_scale=1.0, n_iter=2000, n_chains=40,
+        annealing_schedule=((20.0, 2), (15.0, 2), (12.0, 2), (10.0, 4)), random_state=seed,
+    ).fit(np.repeat(patterns, 10, axis=0))
 
 
 @pytest.mark.slow
 def test_4_2_4_encoder_is_solved_in_4_of_5_seeds():
     """Solved: for each of the 4 inputs, >= 90% of 100 annealed completions of V2 (V1
-    clamped) are exactly the pattern's output."""
+    clamped) are exactly the pattern's output. The completions anneal from the learning
+    temperature T = 10 down to T = 1, slowly around T = 4 where the hidden code freezes:
+    at T = 10 itself a machine fitted to noisily clamped patterns completes a clean one
+    correctly only about 0.85 x 0.95^3 ~ 73% of the time."""
     patterns = np.hstack([np.eye(4), np.eye(4)])
     clamped = np.r_[np.ones(4, dtype=bool), np.zeros(4, dtype=bool)]
+    readout = ((20.0, 10), (15.0, 10), (12.0, 10), (10.0, 20), (8.0, 20), (6.0, 50), (5.0, 100),
+               (4.5, 200), (4.0, 400), (3.5, 400), (3.0, 400), (2.0, 10))
     solved = 0
     for seed in range(5):
-        machine = solve_4_2_4_encoder(seed)
+        machine = solve_4_2_4_encoder(seed).set_params(annealing_schedule=readout)
         completions = machine.complete(np.repeat(patterns, 100, axis=0), clamped, random_state=0)
         correct = np.all(completions == np.repeat(patterns, 100, axis=0), axis=1).reshape(4, 100).mean(axis=1)
         solved += bool(np.all(correct >= 0.9))
