@@ -38,9 +38,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
 from zoo.base import ConvergenceWarning, Interval, Options, ZooEstimator, check_is_fitted
+from zoo.bench.figures import image_shape
 from zoo.models.rbm import MAX_ENUMERATED_UNITS, bit_vectors
 
-__all__ = ["BoltzmannMachine", "log_likelihood"]
+__all__ = ["BoltzmannMachine", "log_likelihood", "pattern_probabilities_figure"]
 
 
 def _check_clamp_noise(name, value):
@@ -499,3 +500,29 @@ def log_likelihood(estimator, data):
     ``log_prob`` or an RBM's ``log_likelihood``)."""
     score = getattr(estimator, "log_prob", None) or estimator.log_likelihood
     return float(np.mean(score(data.X_test)))
+
+
+def pattern_probabilities_figure(estimator, data, figure):
+    """Figure hook: the machine's exact probability of each distinct training pattern
+    (bars) beside the data's frequency (dots) and its total mass on patterns outside
+    the training set (left), and 16 samples as images (right)."""
+    patterns, counts = np.unique(np.asarray(data.X_train, dtype=float), axis=0, return_counts=True)
+    model = np.exp(estimator.log_prob(patterns))
+    left, right = figure.subfigures(1, 2, width_ratios=[1.6, 1])
+    axes = left.subplots()
+    positions = np.arange(len(patterns))
+    frequencies = counts / counts.sum()
+    axes.bar(positions, model, color="tab:blue", label="machine, exact")
+    axes.plot(positions, frequencies, "o", color="black", label="data")
+    axes.set_ylim(0, 1.35 * max(model.max(), frequencies.max()))
+    axes.set_xlabel("training pattern")
+    axes.set_ylabel("probability")
+    axes.set_title(f"mass outside the training patterns: {1 - model.sum():.3f}", fontsize=9)
+    axes.legend(fontsize=7, loc="upper right")
+    shape = image_shape(estimator.n_features_in_)
+    grid = right.subplots(4, 4)
+    for ax, sample in zip(grid.flat, estimator.sample(16, random_state=0)):
+        ax.imshow(sample.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    right.suptitle("samples", fontsize=9)
