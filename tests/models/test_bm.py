@@ -5,6 +5,7 @@ import pytest
 from scipy.special import expit, logit, logsumexp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+from zoo.datasets import load
 from zoo.models.bm import BoltzmannMachine
 from zoo.models.rbm import bit_vectors
 
@@ -79,6 +80,21 @@ def test_sampled_learning_approaches_the_exact_fit():
     ).fit(X)
     exact = BoltzmannMachine(method="exact", learning_rate=1.0, n_iter=1000, random_state=0).fit(X)
     assert np.abs(sampled.log_prob(X).mean() - exact.log_prob(X).mean()) < 0.02
+
+
+def test_sparsity_target_lowers_the_hidden_activity_towards_it():
+    """Exact learning of bars-and-stripes 3x3 with 4 hidden units: the mean posterior
+    activity of the hidden units on the data is pulled from 0.49 to 0.10 (target 0.1)."""
+    X = load("bars_and_stripes", n=3).X_train
+    settings = dict(method="exact", learning_rate=0.5, n_iter=150, random_state=0)
+    dense = BoltzmannMachine(4, **settings).fit(X)
+    sparse = BoltzmannMachine(4, sparsity_target=0.1, sparsity_cost=1.0, **settings).fit(X)
+
+    def hidden_activity(machine):
+        (_, mean), _ = machine._exact_statistics(X)  # clamped-phase means, by enumeration
+        return mean[X.shape[1]:].mean()
+
+    assert hidden_activity(sparse) < 0.2 < 0.35 < hidden_activity(dense)
 
 
 def test_connectivity_mask_is_respected_and_predict_completes():
@@ -265,6 +281,8 @@ def test_bad_input():
         BoltzmannMachine(learning_rate=0.0).fit(X)
     with pytest.raises(ValueError, match="method"):
         BoltzmannMachine(method="mean-field").fit(X)
+    with pytest.raises(ValueError, match="sparsity_target"):
+        BoltzmannMachine(2, sparsity_target=1.0).fit(X)
     with pytest.raises(ValueError, match="clamp_noise"):
         BoltzmannMachine(clamp_noise=(0.1, 1.0)).fit(X)
     with pytest.raises(ValueError, match="clamp_noise"):

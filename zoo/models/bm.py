@@ -108,6 +108,10 @@ class BoltzmannMachine(ZooEstimator):
         the sign with ``update="sign"``. Noisy clamping alone let the paper's 4-2-4
         runs drift (the hidden-hidden weight grows until a found code is lost); a
         decay of 2e-4 at the paper's scale keeps them solved (tests/models/test_bm.py).
+    sparsity_target, sparsity_cost : float or None, float, default=None, 0.0
+        Sparse hidden codes (as in Hinton 2010, sec. 11, for RBMs): the hidden biases'
+        direction gets cost * (target - q_j), q_j the mean activity of hidden unit j in
+        the clamped phase of the step.
     annealing_schedule : sequence of (temperature, sweeps), default=((4.0, 2), (2.0, 2), (1.0, 2))
         Run before statistics are collected; its last temperature is the learning
         temperature, at which the statistics are collected (the paper's 4-2-4
@@ -159,6 +163,8 @@ class BoltzmannMachine(ZooEstimator):
         "n_iter": Interval(int, 0, None),
         "init_scale": Interval(float, 0, None),
         "weight_decay": Interval(float, 0, None),
+        "sparsity_target": Interval(float, 0, 1, closed="neither", none_ok=True),
+        "sparsity_cost": Interval(float, 0, None),
         "annealing_schedule": _check_schedule,
         "n_stat_sweeps": Interval(int, 1, None),
         "mean_field_tol": Interval(float, 0, None, closed="neither"),
@@ -179,6 +185,8 @@ class BoltzmannMachine(ZooEstimator):
         n_iter=5,
         init_scale=0.1,
         weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_cost=0.0,
         annealing_schedule=((4.0, 2), (2.0, 2), (1.0, 2)),
         n_stat_sweeps=10,
         mean_field_tol=1e-6,
@@ -199,6 +207,8 @@ class BoltzmannMachine(ZooEstimator):
         self.n_iter = n_iter
         self.init_scale = init_scale
         self.weight_decay = weight_decay
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
         self.annealing_schedule = annealing_schedule
         self.n_stat_sweeps = n_stat_sweeps
         self.mean_field_tol = mean_field_tol
@@ -269,6 +279,9 @@ class BoltzmannMachine(ZooEstimator):
         (pair_plus, mean_plus), (pair_minus, mean_minus) = clamped, free
         weight_direction = (pair_plus - pair_minus) - self.weight_decay * self.weights_
         bias_direction = mean_plus - mean_minus
+        if self.sparsity_target is not None:
+            hidden = slice(X.shape[1], None)
+            bias_direction[hidden] += self.sparsity_cost * (self.sparsity_target - mean_plus[hidden])
         if self.update == "sign":
             weight_direction, bias_direction = np.sign(weight_direction), np.sign(bias_direction)
         self.weights_ += np.where(self.mask_, self.learning_rate * weight_direction, 0.0)
