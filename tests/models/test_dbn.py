@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 import zoo
 from zoo.datasets import load
 from zoo.models.dbn import DBNClassifier, LabelledRBM
+from zoo.models.rbm import BernoulliRBM
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +285,43 @@ def test_up_down_bad_input(small_digits):
     for method in (model.predict, model.predict_proba, model.decision_function):
         with pytest.raises(ValueError, match="features"):
             method(X[:, :5])
+
+
+def _log_bound(rbm1, rbm2, V):
+    """The variational bound of Hinton, Osindero & Teh (2006) on log p(v) of the
+    two-layer net, per row of V: sum_h Q(h | v) [log p2(h) + log p1(v | h) - log Q(h | v)]
+    with Q the first RBM's posterior and p2 the second RBM's marginal of its visibles,
+    by enumerating h."""
+    from scipy.special import expit
+
+    from zoo.models.rbm import bit_vectors
+
+    H = bit_vectors(rbm1.n_components)
+    on = rbm1.transform(V)  # Q(h_j = 1 | v)
+    log_q = H @ np.log(on).T + (1 - H) @ np.log1p(-on).T  # (n_h_states, n_v)
+    log_p2 = -rbm2.free_energy(H) - rbm2.log_partition()
+    mean = expit(H @ rbm1.components_ + rbm1.intercept_visible_)  # p1(v_i = 1 | h)
+    log_p1 = np.log(mean) @ V.T + np.log1p(-mean) @ (1 - V).T
+    q = np.exp(log_q)
+    return np.sum(q * (log_p2[:, None] + log_p1 - log_q), axis=0)
+
+
+def test_a_tied_second_layer_makes_the_bound_exact_and_training_it_raises_the_bound():
+    """Hinton, Osindero & Teh (2006): a second RBM initialised to the transpose of the
+    first leaves the model unchanged, so the bound equals log p(v) of the first RBM
+    exactly (1e-10); training the second RBM on the first's posteriors from there raises
+    the bound (measured: -2.111 -> -1.937 nats; asserted: by more than 0.05)."""
+    X = load("bars_and_stripes", n=2).X_train  # 6 patterns of 4 pixels
+    rbm1 = BernoulliRBM(3, method="cd", learning_rate=0.5, batch_size=6, n_iter=2000,
+                        random_state=0).fit(X)
+    posteriors = np.repeat(rbm1.transform(X), 10, axis=0)
+    rbm2 = BernoulliRBM(4, method="cd", k=10, learning_rate=0.05, batch_size=60, n_iter=0,
+                        random_state=1).fit(posteriors)
+    rbm2.components_ = rbm1.components_.T.copy()
+    rbm2.intercept_visible_ = rbm1.intercept_hidden_.copy()
+    rbm2.intercept_hidden_ = rbm1.intercept_visible_.copy()
+    tied = _log_bound(rbm1, rbm2, X)
+    np.testing.assert_allclose(tied, rbm1.log_likelihood(X), rtol=0, atol=1e-10)
+    for _ in range(300):
+        rbm2.partial_fit(posteriors)
+    assert _log_bound(rbm1, rbm2, X).mean() > tied.mean() + 0.05
