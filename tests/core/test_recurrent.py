@@ -211,6 +211,16 @@ def test_parameter_counts():
     assert count(Bidirectional(LSTM(h))) == 2 * count(LSTM(h))
 
 
+@pytest.mark.parametrize("make, n_gates", [(SimpleRNN, 1), (GRU, 3), (LSTM, 4)])
+def test_every_gate_block_of_the_recurrent_weights_is_orthogonal_by_default(make, n_gates):
+    layer = make(6)
+    layer.build((None, 3), np.random.default_rng(0), np.float64)
+    assert layer.params["U"].shape == (6, 6 * n_gates)
+    for k in range(n_gates):
+        block = layer.params["U"][:, 6 * k : 6 * (k + 1)]
+        np.testing.assert_allclose(block.T @ block, np.eye(6), atol=1e-12)
+
+
 def test_recurrent_blocks_are_orthogonal_and_forget_bias_is_one():
     layer = LSTM(6)
     layer.build((None, 3), np.random.default_rng(0), np.float64)
