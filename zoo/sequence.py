@@ -415,6 +415,49 @@ class SequenceRegressorMixin:
         real = _real_rows(targets)
         return r2_score(targets[real], output[real])
 
+    def _check_targets(self, y):
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=self._float_dtype(),
+                        input_name="y")
+        most = 2 if self.output == "last" else 3
+        if y.ndim > most:
+            raise ValueError(f"y must have at most {most} dimensions here; got shape {y.shape}")
+        return y
+
+    def fit(self, X, y):
+        """Train on sequences X and targets y for up to ``max_iter`` epochs; returns self."""
+        self._check_params()
+        X, y = self._fit_data(X, y)
+        targets, single = self._step_targets(X, y)
+        self.n_outputs_ = targets.shape[-1]
+        self.single_output_ = single
+        return self._fit_network(X, targets, self.n_outputs_)
+
+    def _step_targets(self, X, y):
+        """Targets with a last axis of outputs, NaN at padded steps; and whether y had
+        a single output."""
+        single = y.ndim == (1 if self.output == "last" else 2)
+        targets = y[..., None] if single else y
+        padded = self._padded_targets(X)
+        if padded is not None:
+            targets = targets.copy()
+            targets[padded] = np.nan
+        return targets, single
+
+    def partial_fit(self, X, y):
+        """One epoch on sequences X and targets y, continuing from the current weights."""
+        first_call = not hasattr(self, "network_")
+        if first_call:
+            self._check_params()
+        X, y = self._fit_data(X, y, reset=first_call)
+        targets, single = self._step_targets(X, y)
+        if first_call:
+            self.n_outputs_, self.single_output_ = targets.shape[-1], single
+        elif targets.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {targets.shape[-1]} outputs, the network was built for {self.n_outputs_}"
+            )
+        return self._partial_fit_network(X, targets, self.n_outputs_)
+
     def predict(self, X):
         """Predicted values, shaped like the y of fit."""
         output = self._outputs(X)
@@ -474,48 +517,6 @@ class SequenceRegressor(RegressorMixin, SequenceRegressorMixin):
             for t, real in enumerate((~padded).T) if real.sum() >= 2
         ]
         return float(np.mean(np.concatenate(scores)))
-    def _check_targets(self, y):
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=self._float_dtype(),
-                        input_name="y")
-        most = 2 if self.output == "last" else 3
-        if y.ndim > most:
-            raise ValueError(f"y must have at most {most} dimensions here; got shape {y.shape}")
-        return y
-
-    def fit(self, X, y):
-        """Train on sequences X and targets y for up to ``max_iter`` epochs; returns self."""
-        self._check_params()
-        X, y = self._fit_data(X, y)
-        targets, single = self._step_targets(X, y)
-        self.n_outputs_ = targets.shape[-1]
-        self.single_output_ = single
-        return self._fit_network(X, targets, self.n_outputs_)
-
-    def _step_targets(self, X, y):
-        """Targets with a last axis of outputs, NaN at padded steps; and whether y had
-        a single output."""
-        single = y.ndim == (1 if self.output == "last" else 2)
-        targets = y[..., None] if single else y
-        padded = self._padded_targets(X)
-        if padded is not None:
-            targets = targets.copy()
-            targets[padded] = np.nan
-        return targets, single
-
-    def partial_fit(self, X, y):
-        """One epoch on sequences X and targets y, continuing from the current weights."""
-        first_call = not hasattr(self, "network_")
-        if first_call:
-            self._check_params()
-        X, y = self._fit_data(X, y, reset=first_call)
-        targets, single = self._step_targets(X, y)
-        if first_call:
-            self.n_outputs_, self.single_output_ = targets.shape[-1], single
-        elif targets.shape[-1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {targets.shape[-1]} outputs, the network was built for {self.n_outputs_}"
-            )
-        return self._partial_fit_network(X, targets, self.n_outputs_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
