@@ -10,10 +10,12 @@ dense-network estimator of the feed-forward families.
 """
 
 import contextlib
+import math
 import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
@@ -343,7 +345,7 @@ class NeuralNetEstimator(ZooEstimator):
 
     def _update_flops(self, X):
         """Flops of one minibatch update (forward and backward), for the thread limit."""
-        return 6.0 * (self.batch_size or X.shape[0]) * self.network_.n_params
+        return 3.0 * (self.batch_size or X.shape[0]) * self.network_.flops
 
     def _train(self, X, targets, loss, validation_score=None, stratify=None):
         """Train ``self.network_`` on (X, targets); returns nothing, stores the history."""
@@ -477,6 +479,64 @@ TRAINING_PARAMETERS_DOC = """    schedule : str, default="constant"
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus")
 
 
+def _check_input_shape(name, value):
+    if value is None:
+        return
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) not in (2, 3):
+        raise ValueError(f"{name} must be None, (height, width) or (height, width, channels), got {value!r}")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in value):
+        raise ValueError(f"{name} must hold positive ints, got {value!r}")
+
+
+class ImageInputMixin:
+    """Input of the image families: sklearn hands flat rows, ``input_shape`` (H, W) or
+    (H, W, C) says how each row reshapes to a channels-last image; an X that is
+    already 4-D (n_samples, H, W, C) is taken as is. Without either, a row of n
+    features is a square image when n is a perfect square, else a strip (1, n).
+    ``fit`` records ``image_shape_``; the network's first layer reshapes rows to it.
+    """
+
+    _constraints = {"input_shape": _check_input_shape}
+
+    def _validate(self, X, y="no_validation", reset=True, **kwargs):
+        X, given_shape = _rows_of_images(X)
+        result = super()._validate(X, y, reset=reset, **kwargs)
+        rows = result[0] if isinstance(result, tuple) else result
+        if reset:
+            self.image_shape_ = self._image_shape(rows.shape[1], given_shape)
+        elif given_shape is not None and given_shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {given_shape}, but {type(self).__name__} was "
+                f"fitted on images of shape {self.image_shape_}"
+            )
+        return result
+
+    def _image_shape(self, n_features, given_shape):
+        if self.input_shape is not None:
+            shape = tuple(int(v) for v in self.input_shape)
+            shape = shape if len(shape) == 3 else (*shape, 1)
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"input_shape {tuple(self.input_shape)} holds {math.prod(shape)} values per "
+                    f"image, but X has {n_features} features"
+                )
+            if given_shape is not None and given_shape != shape:
+                raise ValueError(f"input_shape {shape} does not match the images of X, {given_shape}")
+            return shape
+        if given_shape is not None:
+            return given_shape
+        side = math.isqrt(n_features)
+        return (side, side, 1) if side * side == n_features else (1, n_features, 1)
+
+
+def _rows_of_images(X):
+    """(rows, image shape) of a 4-D array X; (X, None) for anything else."""
+    if sp.issparse(X) or getattr(X, "ndim", None) != 4:
+        return X, None
+    X = np.asarray(X)
+    return X.reshape(X.shape[0], -1), tuple(X.shape[1:])
+
+
 class FeedForwardEstimator(NeuralNetEstimator):
     """A backprop-trained stack of dense layers with a linear output layer.
 
@@ -519,7 +579,7 @@ class FeedForwardEstimator(NeuralNetEstimator):
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False, dtype=np.float64)
-        with self._threads(2.0 * X.shape[0] * self.n_params_):
+        with self._threads(X.shape[0] * self.network_.flops):
             return self.network_.predict(X)
 
 

@@ -22,6 +22,7 @@ take one strided slice per offset instead.
 """
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 
 from .initializers import get_initializer
 from .layers import BatchNorm, Layer
@@ -36,6 +37,13 @@ def _pair(value, name, minimum=1):
     ):
         raise ValueError(f"{name} must be an int >= {minimum} or a pair of them, got {value!r}")
     return tuple(int(v) for v in pair)
+
+
+def _add_product(a, b, out):
+    """out += a @ b as one BLAS gemm with beta = 1: no temporary, no second pass.
+    ``out`` must be C-contiguous (it is handed to Fortran BLAS as its transpose)."""
+    gemm = get_blas_funcs("gemm", (out,))
+    gemm(1.0, b.T, a.T, beta=1.0, c=out.T, overwrite_c=True)
 
 
 def _kernel(init, out_channels, in_channels, kernel, rng, dtype):
@@ -116,10 +124,9 @@ class _Windows:
             return y.reshape(n, Ho, Wo, F)
         flat, rows = xp.reshape(-1, C), self._rows(n)
         full = np.empty((n * xp.shape[1] * xp.shape[2], F), dtype=xp.dtype)
-        acc, term = full[:rows], np.empty((rows, F), dtype=xp.dtype)
-        np.matmul(flat[:rows], kernels[0], out=acc)
+        np.matmul(flat[:rows], kernels[0], out=full[:rows])
         for shift, kernel in zip(self.row_shifts[1:], kernels[1:]):
-            acc += np.matmul(flat[shift : shift + rows], kernel, out=term)
+            _add_product(flat[shift : shift + rows], kernel, full[:rows])
         return np.ascontiguousarray(full.reshape(n, *self.padded_shape, F)[:, :Ho, :Wo])
 
     def _embed(self, dy):
@@ -139,9 +146,8 @@ class _Windows:
                 self._slice(dxp, offset)[...] += (dy2 @ kernel_t).reshape(n, *self.output_shape, C)
             return dxp
         grid, rows, flat = self._embed(dy), self._rows(n), dxp.reshape(-1, C)
-        grid, term = grid[:rows], np.empty((rows, C), dtype=dy.dtype)
         for shift, kernel_t in zip(self.row_shifts, kernels_t):
-            flat[shift : shift + rows] += np.matmul(grid, kernel_t, out=term)
+            _add_product(grid[:rows], kernel_t, flat[shift : shift + rows])
         return dxp
 
     def kernel_grad(self, xp, dy, out):
@@ -206,6 +212,12 @@ class Conv2D(Layer):
         if self.use_bias:
             self._add_param("b", np.zeros(self.filters, dtype=dtype))
         return (*self.windows.output_shape, self.filters)
+
+    @property
+    def flops(self):
+        """Two operations per kernel weight at every window position (for the
+        transposed layer, every input pixel)."""
+        return 2 * int(np.prod(self.windows.output_shape)) * self.params["W"].size
 
     def _pad(self, x):
         (top, bottom), (left, right) = self.pads
@@ -465,6 +477,10 @@ class Residual(Layer):
     @property
     def grads(self):
         return self._collect("grads")
+
+    @property
+    def flops(self):
+        return sum(network.flops for _, network in self._parts())
 
     def build(self, input_shape, rng, dtype):
         self.dtype = dtype

@@ -45,6 +45,12 @@ class Layer:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
 
+    @property
+    def flops(self):
+        """Floating-point operations of one sample's forward pass: two per weight of
+        each matrix (a multiply and an add), biases and elementwise work left out."""
+        return 2 * sum(p.size for p in self.params.values() if p.ndim > 1)
+
 
 class Dense(Layer):
     """Fully connected layer y = x W + b over the last axis."""

@@ -67,6 +67,11 @@ class Sequential:
         return [g for layer in self.layers for g in layer.grads.values()]
 
     @property
+    def flops(self):
+        """Floating-point operations of one sample's forward pass (the layers' ``flops``)."""
+        return sum(layer.flops for layer in self.layers)
+
+    @property
     def n_params(self):
         return int(sum(p.size for p in self.params))
 
