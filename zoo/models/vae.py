@@ -140,6 +140,11 @@ class VAENetwork:
     def n_params(self):
         return int(sum(p.size for p in self.params))
 
+    @property
+    def flops(self):
+        """Operations of one row's forward pass with one code (``Sequential.flops``)."""
+        return sum(part.flops for part in self.parts)
+
     def get_weights(self):
         return [p.copy() for p in self.params]
 
