@@ -110,6 +110,8 @@ FAMILY_METRICS = {
                    "per-symbol perplexity of the held-out sequence"),
     "series_nrmse": ("lower", "zoo.models.esn:series_nrmse",
                      "one-step NRMSE on the test part of a series predicted from its start"),
+    "quantization_error": ("lower", "zoo.models.som:quantization_error",
+                           "mean distance of a test sample to its nearest unit (or centre)"),
 }
 for _name, (_direction, _path, _description) in FAMILY_METRICS.items():
     metric(_name, _direction, _description)(_defined_in(_path))
