@@ -46,6 +46,12 @@ def _add_product(a, b, out):
     gemm(1.0, b.T, a.T, beta=1.0, c=out.T, overwrite_c=True)
 
 
+def _channel_sums(images, out):
+    """out[c] = sum of channel c over the batch and the pixels (one BLAS gemv)."""
+    rows = images.reshape(-1, images.shape[-1])
+    np.matmul(np.ones(rows.shape[0], dtype=rows.dtype), rows, out=out)
+
+
 def _kernel(init, out_channels, in_channels, kernel, rng, dtype):
     """Initial kernels (kh, kw, in_channels, out_channels); fan-in in_channels kh kw."""
     weights = get_initializer(init)((out_channels, in_channels, *kernel), rng, dtype)
@@ -113,21 +119,25 @@ class _Windows:
         (Ho, Wo), (sh, sw), (a0, b0) = self.output_shape, self.stride, offset
         return a[:, a0 : a0 + sh * (Ho - 1) + 1 : sh, b0 : b0 + sw * (Wo - 1) + 1 : sw, :]
 
-    def correlate(self, xp, K):
+    def correlate(self, xp, K, bias=None):
+        """y (plus ``bias``); with stride 1 a view into the padded grid of outputs."""
         n, C, F = xp.shape[0], xp.shape[-1], K.shape[-1]
         kernels = K.reshape(-1, C, F)
         Ho, Wo = self.output_shape
         if not self.unit_stride:
             y = np.zeros((n * Ho * Wo, F), dtype=xp.dtype)
             for offset, kernel in zip(self.offsets, kernels):
-                y += self._slice(xp, offset).reshape(-1, C) @ kernel
-            return y.reshape(n, Ho, Wo, F)
-        flat, rows = xp.reshape(-1, C), self._rows(n)
-        full = np.empty((n * xp.shape[1] * xp.shape[2], F), dtype=xp.dtype)
-        np.matmul(flat[:rows], kernels[0], out=full[:rows])
-        for shift, kernel in zip(self.row_shifts[1:], kernels[1:]):
-            _add_product(flat[shift : shift + rows], kernel, full[:rows])
-        return np.ascontiguousarray(full.reshape(n, *self.padded_shape, F)[:, :Ho, :Wo])
+                _add_product(np.ascontiguousarray(self._slice(xp, offset)).reshape(-1, C), kernel, y)
+        else:
+            flat, rows = xp.reshape(-1, C), self._rows(n)
+            y = np.empty((n * xp.shape[1] * xp.shape[2], F), dtype=xp.dtype)
+            y[:rows] = 0 if bias is None else bias
+            for shift, kernel in zip(self.row_shifts, kernels):
+                _add_product(flat[shift : shift + rows], kernel, y[:rows])
+            return y.reshape(n, *self.padded_shape, F)[:, :Ho, :Wo]
+        if bias is not None:
+            y += bias
+        return y.reshape(n, Ho, Wo, F)
 
     def _embed(self, dy):
         """dy placed on the flattened padded grid (zeros where no window starts)."""
@@ -136,7 +146,7 @@ class _Windows:
         grid[:, :Ho, :Wo] = dy
         return grid.reshape(-1, dy.shape[-1])
 
-    def input_grad(self, dy, K):
+    def input_grad(self, dy, K, grid=None):
         n, C, F = dy.shape[0], K.shape[-2], K.shape[-1]
         kernels_t = K.reshape(-1, C, F).transpose(0, 2, 1)
         dxp = np.zeros((n, *self.padded_shape, C), dtype=dy.dtype)
@@ -145,13 +155,15 @@ class _Windows:
             for offset, kernel_t in zip(self.offsets, kernels_t):
                 self._slice(dxp, offset)[...] += (dy2 @ kernel_t).reshape(n, *self.output_shape, C)
             return dxp
-        grid, rows, flat = self._embed(dy), self._rows(n), dxp.reshape(-1, C)
+        grid = self._embed(dy) if grid is None else grid
+        rows, flat = self._rows(n), dxp.reshape(-1, C)
         for shift, kernel_t in zip(self.row_shifts, kernels_t):
             _add_product(grid[:rows], kernel_t, flat[shift : shift + rows])
         return dxp
 
-    def kernel_grad(self, xp, dy, out):
-        """Writes dK into ``out`` (shape (kh, kw, C, F))."""
+    def kernel_grad(self, xp, dy, out, grid=None):
+        """Writes dK into ``out`` (shape (kh, kw, C, F)). ``grid``: dy already placed
+        by ``_embed`` (stride 1), to share it with ``input_grad``."""
         n, C, F = xp.shape[0], xp.shape[-1], dy.shape[-1]
         grads = out.reshape(-1, C, F)
         if not self.unit_stride:
@@ -159,7 +171,8 @@ class _Windows:
             for offset, grad in zip(self.offsets, grads):
                 np.matmul(self._slice(xp, offset).reshape(-1, C).T, dy2, out=grad)
             return out
-        grid, rows, flat = self._embed(dy), self._rows(n), xp.reshape(-1, C)
+        grid = self._embed(dy) if grid is None else grid
+        rows, flat = self._rows(n), xp.reshape(-1, C)
         grid = grid[:rows]
         for shift, grad in zip(self.row_shifts, grads):
             np.matmul(flat[shift : shift + rows].T, grid, out=grad)
@@ -231,16 +244,15 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         self._xp = self._pad(x)
-        y = self.windows.correlate(self._xp, self.params["W"])
-        if self.use_bias:
-            y += self.params["b"]
-        return y
+        return self.windows.correlate(self._xp, self.params["W"], self.params.get("b"))
 
     def backward(self, dy):
-        self.windows.kernel_grad(self._xp, dy, self.grads["W"])
+        windows = self.windows
+        grid = windows._embed(dy) if windows.unit_stride else None
+        windows.kernel_grad(self._xp, dy, self.grads["W"], grid)
         if self.use_bias:
-            np.sum(dy, axis=(0, 1, 2), out=self.grads["b"])
-        return self._crop(self.windows.input_grad(dy, self.params["W"]))
+            _channel_sums(dy, self.grads["b"])
+        return self._crop(windows.input_grad(dy, self.params["W"], grid))
 
 
 class ConvTranspose2D(Conv2D):
@@ -303,7 +315,7 @@ class ConvTranspose2D(Conv2D):
         dzp = self._pad(dz)
         self.windows.kernel_grad(dzp, self._x, self.grads["W"])
         if self.use_bias:
-            np.sum(dz, axis=(0, 1, 2), out=self.grads["b"])
+            _channel_sums(dz, self.grads["b"])
         return self.windows.correlate(dzp, self.params["W"])
 
 
