@@ -82,6 +82,12 @@ class Interval:
         return text + " or None" if self.none_ok else text
 
 
+def check_bool(name, value):
+    """A ``_constraints`` rule: True or False (a numpy bool too), nothing else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
 class Options:
     """A choice among named strings (and optionally other allowed values such as None)."""
 

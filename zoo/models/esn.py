@@ -31,6 +31,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from zoo.base import (
+    check_bool,
     READOUT_PARAMETER_DOC,
     Interval,
     Options,
@@ -82,11 +83,6 @@ def is_3d_input(X):
     return isinstance(X, (list, tuple)) and np.ndim(X) == 3
 
 
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-
-
 def spectral_radius_of(W):
     """Largest |eigenvalue| of a square sparse matrix (LAPACK when small, else ARPACK)."""
     if W.shape[0] <= DENSE_EIGEN_MAX:
@@ -107,7 +103,7 @@ class _ESNBase(ZooEstimator):
         "density": Interval(float, 0, 1, closed="right"),
         "washout": Interval(int, 0, None),
         "alpha": Interval(float, 0, None),
-        "include_input": _check_bool,
+        "include_input": check_bool,
         "noise": Interval(float, 0, None),
         "n_threads": Interval(int, 1, None, none_ok=True),
     }
@@ -297,7 +293,7 @@ class ESNRegressor(RegressorMixin, _ESNBase):
     )
 
     _constraints = {
-        "output_feedback": _check_bool,
+        "output_feedback": check_bool,
         "feedback_scaling": Interval(float, 0, None),
     }
 

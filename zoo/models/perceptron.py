@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from ..base import (
+    check_bool,
     ConvergenceWarning,
     Interval,
     Options,
@@ -42,11 +43,6 @@ _FIRST_BLOCK = 8  # samples scanned at once after a mistake; doubles while none 
 _VOTE_BLOCK = 2**20  # elements of a (samples x iterates x classes) block of the vote
 
 _Setup = namedtuple("_Setup", "variant multiclass fit_intercept")
-
-
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _check_class_weight(name, value):
@@ -124,13 +120,13 @@ class Perceptron(ClassifierMixin, ZooClassifierMixin, ZooEstimator):
     _constraints = {
         "eta0": Interval(float, 0, None, closed="neither"),
         "max_iter": Interval(int, 1, None),
-        "shuffle": _check_bool,
-        "fit_intercept": _check_bool,
+        "shuffle": check_bool,
+        "fit_intercept": check_bool,
         "variant": Options(*VARIANTS),
         "multiclass": Options(*MULTICLASS),
         "margin": Interval(float, 0, None),
         "class_weight": _check_class_weight,
-        "warm_start": _check_bool,
+        "warm_start": check_bool,
     }
 
     def __init__(

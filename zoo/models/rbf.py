@@ -12,7 +12,7 @@ from scipy.special import softmax, xlogy
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
 
-from zoo.base import Interval, Options, OneHotClassifierMixin, ZooEstimator, check_is_fitted
+from zoo.base import Interval, Options, OneHotClassifierMixin, ZooEstimator, check_is_fitted, check_bool
 from zoo.core.readout import solve_ridge_with_intercept
 
 __all__ = ["RBFClassifier", "RBFRegressor"]
@@ -81,11 +81,6 @@ def _fill_zero_widths(widths):
     return np.where(positive, widths, fill)
 
 
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-
-
 class _RBFBase(TransformerMixin, ZooEstimator):
     """Centres, widths, basis activations and the closed-form readout, for both tasks."""
 
@@ -96,7 +91,7 @@ class _RBFBase(TransformerMixin, ZooEstimator):
         "width": Options("p_nearest", "global"),
         "p_neighbors": Interval(int, 1, None),
         "gamma": Interval(float, 0, None, closed="neither", none_ok=True),
-        "normalized": _check_bool,
+        "normalized": check_bool,
         "alpha": Interval(float, 0, None),
         "n_threads": Interval(int, 1, None, none_ok=True),
     }

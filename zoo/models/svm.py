@@ -34,6 +34,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 
 from zoo.base import (
+    check_bool,
     ConvergenceWarning,
     Interval,
     Options,
@@ -458,11 +459,6 @@ def pegasos_epoch(W, X, targets, loss, lam, t, batch_size, rng, weights=None, ra
 # ------------------------------------------------------------------ estimators
 
 
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-
-
 def _check_kernel(name, value):
     if not callable(value):
         Options(*KERNEL_NAMES).check(name, value)
@@ -490,7 +486,7 @@ class _SVMBase(ZooEstimator):
         "gamma": _check_gamma,
         "coef0": Interval(float),
         "solver": Options("smo", "pegasos"),
-        "shrinking": _check_bool,
+        "shrinking": check_bool,
         "tol": Interval(float, 0, None, closed="neither"),
         "max_iter": Interval(int, 1, None, none_ok=True),
         "cache_size": Interval(float, 0, None, closed="neither"),
@@ -722,7 +718,7 @@ class SVMClassifier(ClassifierMixin, ZooClassifierMixin, _SVMBase):
 
     _constraints = {
         "class_weight": _check_class_weight,
-        "probability": _check_bool,
+        "probability": check_bool,
         "decision_function_shape": Options("ovr", "ovo"),
     }
 
