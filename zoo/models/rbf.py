@@ -13,6 +13,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
 
 from zoo.base import Interval, Options, OneHotClassifierMixin, ZooEstimator, check_is_fitted, check_bool
+from zoo.core.distances import squared_distances
 from zoo.core.readout import solve_ridge_with_intercept
 
 __all__ = ["RBFClassifier", "RBFRegressor"]
@@ -47,12 +48,6 @@ KERNELS = {
     "cubic": _cubic,
 }
 POSITIVE_KERNELS = ("gaussian", "multiquadric", "inverse_multiquadric")
-
-
-def squared_distances(X, C):
-    """Squared Euclidean distances ||x||^2 - 2 x.c + ||c||^2 through BLAS, clipped at 0."""
-    sq = (X * X).sum(axis=1)[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :]
-    return np.maximum(sq, 0.0, out=sq)
 
 
 def nearest_centre_widths(centres, p):

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.base import ClusterMixin, TransformerMixin
 
 from zoo.base import Interval, Options, ZooEstimator, check_is_fitted
+from zoo.core.distances import squared_distances
 
 __all__ = ["SelfOrganizingMap", "quantization_error", "u_matrix_figure"]
 
@@ -378,11 +379,7 @@ default="pca"
     def _sq_distances(self, X):
         """Squared distances to every unit, ||x||^2 - 2 x.w + ||w||^2: one GEMM."""
         with self._threads(2.0 * X.shape[0] * self.weights_.size):
-            sq = X @ self.weights_.T
-        sq *= -2.0
-        sq += np.einsum("ij,ij->i", X, X)[:, None]
-        sq += np.einsum("ij,ij->i", self.weights_, self.weights_)
-        return np.maximum(sq, 0.0, out=sq)
+            return squared_distances(X, self.weights_)
 
     def _bmus(self, X):
         return self._sq_distances(X).argmin(axis=1)
