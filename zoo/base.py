@@ -88,6 +88,25 @@ def check_bool(name, value):
         raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
+def check_sizes(name, value, allow_empty=True):
+    """A ``_constraints`` rule: layer sizes, a sequence of positive ints (empty allowed
+    unless ``allow_empty`` is False)."""
+    kind = "a sequence" if allow_empty else "a non-empty sequence"
+    message = f"{name} must be {kind} of positive ints, got {value!r}"
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise ValueError(message)
+    if not allow_empty and len(value) == 0:
+        raise ValueError(message)
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(message)
+
+
+def check_layer_sizes(name, value):
+    """A ``_constraints`` rule: a non-empty sequence of positive ints."""
+    check_sizes(name, value, allow_empty=False)
+
+
 class Options:
     """A choice among named strings (and optionally other allowed values such as None)."""
 
@@ -483,6 +502,8 @@ TRAINING_PARAMETERS_DOC = """    schedule : str, default="constant"
 
 # Activations that make sense for hidden units (softmax is an output nonlinearity).
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus")
+# Initializers offered for hidden weights (zoo.core.initializers names).
+HIDDEN_INITS = ("he", "xavier", "lecun", "normal")
 
 
 def _check_input_shape(name, value):

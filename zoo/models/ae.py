@@ -14,7 +14,6 @@ tied-weight gradients and the penalties of its layers), ``PenalizedLoss`` and th
 ``reconstruction_mse`` benchmark metric. The L-BFGS fit is ``zoo.core.network.train_lbfgs``.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -29,6 +28,7 @@ from zoo.base import (
     Interval,
     NeuralNetEstimator,
     Options,
+    check_sizes,
 )
 from zoo.bench.figures import image_shape
 from zoo.core.initializers import zeros
@@ -40,18 +40,6 @@ from zoo.core.optimizers import OPTIMIZERS
 # The output nonlinearity and the loss that matches it (both from the output pre-activation).
 OUTPUT_LOSSES = {"identity": mse, "logistic": binary_cross_entropy}
 AE_OPTIMIZERS = (*OPTIMIZERS, "lbfgs")
-
-
-def check_sizes(name, value, allow_empty=True):
-    """Constraint: a sequence of positive ints (empty allowed unless ``allow_empty`` is False)."""
-    message = f"{name} must be a sequence of positive ints, got {value!r}"
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise ValueError(message)
-    if not allow_empty and len(value) == 0:
-        raise ValueError(message)
-    for size in value:
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(message)
 
 
 class TiedDense(Layer):

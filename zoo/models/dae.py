@@ -24,13 +24,14 @@ from zoo.base import (
     NeuralNetEstimator,
     Options,
     ZooClassifierMixin,
+    check_layer_sizes,
 )
 from zoo.core.activations import get_activation
 from zoo.core.layers import Activation, Dense, Layer
 from zoo.core.losses import softmax_cross_entropy
 from zoo.core.network import Sequential
 
-from .ae import Autoencoder, check_sizes, show_images
+from .ae import Autoencoder, show_images
 
 NOISES = ("masking", "gaussian", "salt_pepper")
 
@@ -207,7 +208,7 @@ class StackedDAEClassifier(ClassifierMixin, ZooClassifierMixin, NeuralNetEstimat
     )
 
     _constraints = {
-        "hidden_layer_sizes": lambda name, value: check_sizes(name, value, allow_empty=False),
+        "hidden_layer_sizes": check_layer_sizes,
         "activation": Options(*HIDDEN_ACTIVATIONS),
         "pretrain_iter": Interval(int, 0, None),
         **_DAE_CONSTRAINTS,

@@ -16,7 +16,6 @@ in the top RBM. Generation runs Gibbs sampling in the top RBM (with the label cl
 or free) and then one top-down pass through the generative weights of the layers below.
 """
 
-import numbers
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -29,6 +28,7 @@ from zoo.base import (
     Options,
     ZooClassifierMixin,
     check_is_fitted,
+    check_layer_sizes,
     one_hot,
 )
 from zoo.bench.figures import image_shape
@@ -67,14 +67,6 @@ def sample_one_hot(probabilities, rng):
     uniform = rng.uniform(size=(probabilities.shape[0], 1)) * cumulative[:, -1:]
     codes = np.minimum((cumulative < uniform).sum(axis=1), probabilities.shape[1] - 1)
     return one_hot(codes, probabilities.shape[1], probabilities.dtype)
-
-
-def _check_sizes(name, value):
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
-    for size in value:
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
 
 
 class PerLayer:
@@ -173,7 +165,7 @@ class DBNClassifier(ClassifierMixin, TransformerMixin, ZooClassifierMixin, Neura
     """
 
     _constraints = {
-        "hidden_layer_sizes": _check_sizes,
+        "hidden_layer_sizes": check_layer_sizes,
         "visible": Options("auto", "bernoulli", "gaussian"),
         "rbm_learning_rate": PerLayer(Interval(float, 0, None, closed="neither")),
         "rbm_n_iter": PerLayer(Interval(int, 1, None)),

@@ -16,6 +16,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 
 from zoo.base import (
     HIDDEN_ACTIVATIONS,
+    HIDDEN_INITS,
     TRAINING_PARAMETERS_DOC,
     FeedForwardClassifierMixin,
     FeedForwardEstimator,
@@ -24,11 +25,11 @@ from zoo.base import (
     Interval,
     Options,
     check_is_fitted,
+    check_sizes,
 )
 from zoo.core.conv import AvgPool2D, BatchNorm2D, Conv2D, Flatten, MaxPool2D, Reshape
 from zoo.core.layers import Activation, Dense, dense_stack
 from zoo.core.network import Sequential
-from zoo.models.dff import INITS, _check_sizes
 
 POOL = "pool"
 
@@ -47,11 +48,6 @@ def _conv_spec(item):
 
 def _check_padding(name, value):
     Conv2D(1, 1, padding=value)  # raises naming padding
-
-
-def _check_hidden_sizes(name, value):
-    if not (hasattr(value, "__len__") and len(value) == 0):
-        _check_sizes(name, value)
 
 
 def _check_conv_layers(name, value):
@@ -114,9 +110,9 @@ class _DCNBase(TransformerMixin, ImageInputMixin, FeedForwardEstimator):
         "padding": _check_padding,
         "pooling": Options("max", "avg"),
         "pool_size": Interval(int, 1, None),
-        "hidden_layer_sizes": _check_hidden_sizes,
+        "hidden_layer_sizes": check_sizes,
         "activation": Options(*HIDDEN_ACTIVATIONS),
-        "init": Options(*INITS),
+        "init": Options(*HIDDEN_INITS),
         "dropout": Interval(float, 0, 1, closed="left"),
     }
 

@@ -7,32 +7,22 @@ dropout (Srivastava et al. 2014); batch normalisation (Ioffe & Szegedy 2015); Ad
 (Kingma & Ba 2014).
 """
 
-import numbers
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from zoo.base import (
     HIDDEN_ACTIVATIONS,
+    HIDDEN_INITS,
     TRAINING_PARAMETERS_DOC,
     FeedForwardClassifierMixin,
     FeedForwardEstimator,
     FeedForwardRegressorMixin,
     Interval,
     Options,
+    check_layer_sizes,
 )
 from zoo.core.layers import dense_stack
-
-INITS = ("he", "xavier", "lecun", "normal")  # zoo.core.initializers names
-
-
-def _check_sizes(name, value):
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
-    for size in value:
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}")
-
 
 def _check_activation(name, value):
     rule = Options(*HIDDEN_ACTIVATIONS)
@@ -73,9 +63,9 @@ _PARAMETERS_DOC = (
 
 class _DFFBase(FeedForwardEstimator):
     _constraints = {
-        "hidden_layer_sizes": _check_sizes,
+        "hidden_layer_sizes": check_layer_sizes,
         "activation": _check_activation,
-        "init": Options(*INITS),
+        "init": Options(*HIDDEN_INITS),
         "dropout": Interval(float, 0, 1, closed="left"),
     }
 

@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from zoo.base import (
     HIDDEN_ACTIVATIONS,
+    HIDDEN_INITS,
     TRAINING_PARAMETERS_DOC,
     FeedForwardClassifierMixin,
     FeedForwardEstimator,
@@ -36,7 +37,6 @@ from zoo.core.layers import Activation, BatchNorm, Dense
 from zoo.core.network import Sequential
 
 BLOCK_TYPES = ("basic", "bottleneck", "preact")
-INITS = ("he", "xavier", "lecun", "normal")  # zoo.core.initializers names
 
 
 def _check_n_blocks(name, value):
@@ -241,7 +241,7 @@ class _DRNBase(ImageInputMixin, FeedForwardEstimator):
         "kernel_size": _check_kernel_size,
         "shortcut": Options("identity", "projection"),
         "activation": Options(*HIDDEN_ACTIVATIONS),
-        "init": Options(*INITS),
+        "init": Options(*HIDDEN_INITS),
     }
 
     def __init__(
