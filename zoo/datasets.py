@@ -401,11 +401,101 @@ def _copy_task(rng, n_samples, width, min_length, max_length, test_size):
     X[np.arange(n_samples), lengths, width] = 1.0
     sample, step = np.nonzero(present)
     Y[sample, lengths[sample] + 1 + step] = bits[sample, step]
-    (X_train, Y_train, len_train), (X_test, Y_test, len_test) = _random_split(
-        rng, test_size, X, Y, lengths
+    answer = np.zeros((n_samples, T), dtype=bool)
+    answer[sample, lengths[sample] + 1 + step] = True
+    return _sequence_task(rng, test_size, X, Y, answer, lengths=lengths)
+
+
+def _sequence_task(rng, test_size, X, Y, answer, **per_sample):
+    """Random split of a generated sequence task; ``info`` holds ``answer_steps_train``
+    and ``answer_steps_test``, (n, T) masks of the steps whose targets are the answer,
+    and each ``per_sample`` array as ``<name>_train`` and ``<name>_test``."""
+    arrays = {"answer_steps": answer, **per_sample}
+    (X_train, Y_train, *train), (X_test, Y_test, *test) = _random_split(
+        rng, test_size, X, Y, *arrays.values()
     )
-    info = {"lengths_train": len_train, "lengths_test": len_test}
+    info = {}
+    for name, train_part, test_part in zip(arrays, train, test):
+        info[f"{name}_train"], info[f"{name}_test"] = train_part, test_part
     return X_train, X_test, Y_train, Y_test, info
+
+
+def _repeat_copy(rng, n_samples, width, min_length, max_length, min_repeats, max_repeats,
+                 test_size):
+    """The repeat-copy task of the Neural Turing Machine (Graves, Wayne & Danihelka 2014).
+
+    Input: L random binary vectors, then one step with a delimiter on channel ``width``
+    and the repeat count R / max_repeats on channel ``width + 1``, then blanks; target:
+    zeros up to the delimiter, the L vectors R times over, then an end marker on the
+    extra output channel ``width``. Padded to T = max_length (max_repeats + 1) + 2 steps.
+    """
+    n_samples = _check_int("n_samples", n_samples, 2)
+    width = _check_int("width", width, 1)
+    min_length = _check_int("min_length", min_length, 1)
+    max_length = _check_int("max_length", max_length, min_length)
+    min_repeats = _check_int("min_repeats", min_repeats, 1)
+    max_repeats = _check_int("max_repeats", max_repeats, min_repeats)
+    lengths = rng.randint(min_length, max_length + 1, n_samples)
+    repeats = rng.randint(min_repeats, max_repeats + 1, n_samples)
+    present = np.arange(max_length) < lengths[:, None]
+    bits = rng.randint(0, 2, size=(n_samples, max_length, width)) * present[:, :, None]
+    T = max_length * (max_repeats + 1) + 2
+    rows = np.arange(n_samples)
+    X = np.zeros((n_samples, T, width + 2))
+    Y = np.zeros((n_samples, T, width + 1))
+    X[:, :max_length, :width] = bits
+    X[rows, lengths, width] = 1.0
+    X[rows, lengths, width + 1] = repeats / max_repeats
+    # output k = 0, 1, .. after the delimiter repeats input step k mod L while k < R L
+    k = np.arange(T)[None, :] - lengths[:, None] - 1
+    answer = (k >= 0) & (k < (repeats * lengths)[:, None])
+    sample, step = np.nonzero(answer)
+    Y[sample, step, :width] = bits[sample, k[sample, step] % lengths[sample]]
+    end = lengths + 1 + repeats * lengths
+    Y[rows, end, width] = 1.0
+    answer[rows, end] = True
+    return _sequence_task(rng, test_size, X, Y, answer, lengths=lengths, repeats=repeats)
+
+
+def _associative_recall(rng, n_samples, width, item_length, min_items, max_items, test_size):
+    """The associative-recall task of the Neural Turing Machine (Graves, Wayne &
+    Danihelka 2014).
+
+    Input: K items of ``item_length`` random binary vectors, each after a delimiter
+    step (channel ``width``); then a query delimiter (channel ``width + 1``), a copy of
+    one of the first K - 1 items, and the query delimiter again. Target: the item that
+    followed the queried one, in the ``item_length`` steps after that; zeros elsewhere.
+    Padded at the end to T = (max_items + 2)(item_length + 1) steps.
+    """
+    n_samples = _check_int("n_samples", n_samples, 2)
+    width = _check_int("width", width, 1)
+    item_length = _check_int("item_length", item_length, 1)
+    min_items = _check_int("min_items", min_items, 2)
+    max_items = _check_int("max_items", max_items, min_items)
+    counts = rng.randint(min_items, max_items + 1, n_samples)
+    queries = (rng.random_sample(n_samples) * (counts - 1)).astype(int)
+    items = rng.randint(0, 2, size=(n_samples, max_items, item_length, width))
+    period = item_length + 1
+    T = (max_items + 2) * period
+    rows = np.arange(n_samples)[:, None]
+    X = np.zeros((n_samples, T, width + 2))
+    Y = np.zeros((n_samples, T, width))
+    # the items phase: step s belongs to item s // period, a delimiter where s % period == 0
+    item, position = np.divmod(np.arange(max_items * period), period)
+    real = item[None, :] < counts[:, None]
+    X[:, : max_items * period, width] = real & (position == 0)
+    filled = (real & (position > 0))[:, :, None]
+    X[:, : max_items * period, :width] = items[:, item, np.maximum(position - 1, 0)] * filled
+    query_start = counts * period
+    inside = np.arange(item_length)[None, :]
+    X[rows[:, 0], query_start, width + 1] = 1.0
+    X[rows, query_start[:, None] + 1 + inside, :width] = items[rows, queries[:, None], inside]
+    X[rows[:, 0], query_start + period, width + 1] = 1.0
+    answer_steps = query_start[:, None] + period + 1 + inside
+    Y[rows, answer_steps] = items[rows, queries[:, None] + 1, inside]
+    answer = np.zeros((n_samples, T), dtype=bool)
+    answer[rows, answer_steps] = True
+    return _sequence_task(rng, test_size, X, Y, answer, n_items=counts, queries=queries)
 
 
 # ---------------------------------------------------------------- text
@@ -484,7 +574,136 @@ def _spike_templates(rng, n_samples, n_templates, n_inputs, duration_ms, rate_hz
     return X_train, X_test, y_train, y_test, {"templates": templates}
 
 
+def _sample_patches(rng, n_patches, patch_size, test_size):
+    """Grey patches of the two photographs bundled with scikit-learn (needs Pillow),
+    each patch minus its mean, all divided by the standard deviation of the set."""
+    images = sk_datasets.load_sample_images().images
+    size = _check_int("patch_size", patch_size, 2, 64)
+    count = _check_int("n_patches", n_patches, 2)
+    grey = [image.mean(axis=2) / 255 for image in images]
+    source = rng.randint(len(grey), size=count)
+    patches = np.empty((count, size * size))
+    for index, image in enumerate(grey):
+        chosen = np.flatnonzero(source == index)
+        rows = rng.randint(image.shape[0] - size + 1, size=len(chosen))
+        columns = rng.randint(image.shape[1] - size + 1, size=len(chosen))
+        windows = np.lib.stride_tricks.sliding_window_view(image, (size, size))
+        patches[chosen] = windows[rows, columns].reshape(len(chosen), -1)
+    patches -= patches.mean(axis=1, keepdims=True)
+    patches /= patches.std()
+    cut = _contiguous_split(count, test_size)  # the positions are random: a random split
+    return patches[:cut], patches[cut:], None, None, {"patch_shape": (size, size)}
+
+
+GLYPH_FACTORS = ("rotation", "shift_x", "shift_y", "brightness")
+GLYPH_SHAPES = ("triangle", "ell", "flag")
+INTRINSIC = "intrinsic"
+# rotation in radians, shifts in pixels, brightness a multiplier of the ink
+_GLYPH_RANGES = {"rotation": (0.0, math.pi), "shift_x": (-2.0, 2.0), "shift_y": (-2.0, 2.0),
+                 "brightness": (0.35, 1.0)}
+_GLYPH_SIZE, _GLYPH_SCALE, _SUPERSAMPLE = 16, 6.5, 3
+
+
+def _glyph_inside(shape, u, v):
+    """Whether the points (u, v) of the glyph's own frame (units of _GLYPH_SCALE pixels,
+    v up) lie inside ``shape``; none of the glyphs has a rotational symmetry."""
+    if shape == "triangle":  # isosceles, apex up
+        return (v >= -0.7) & (np.abs(u) <= 0.4 * (0.8 - v))
+    if shape == "ell":
+        return ((np.abs(u + 0.35) <= 0.25) & (np.abs(v) <= 0.8)) | (
+            (np.abs(v + 0.55) <= 0.25) & (np.abs(u) <= 0.6))
+    return ((np.abs(u + 0.35) <= 0.22) & (np.abs(v) <= 0.85)) | (  # flag: pole and pennant
+        (u >= -0.15) & (v >= 0.15) & (np.abs(v - 0.5) <= 0.4 * (0.6 - u)))
+
+
+def render_glyphs(shapes, factors):
+    """16 x 16 grey renders, flattened to rows of 256 values in [0, 1].
+
+    ``shapes`` holds indices into GLYPH_SHAPES, ``factors`` one row per glyph of the
+    GLYPH_FACTORS values: rotation (radians, counter-clockwise), horizontal and
+    vertical shift (pixels, right and down) and brightness. Each pixel is the covered
+    fraction of a 3 x 3 grid of points inside it, times the brightness.
+    """
+    shapes, factors = np.asarray(shapes), np.asarray(factors, dtype=float)
+    offsets = (np.arange(_GLYPH_SIZE * _SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - _GLYPH_SIZE / 2
+    x, y = np.meshgrid(offsets, offsets)  # pixel units from the centre, y down
+    rotation, shift_x, shift_y, brightness = (factors[:, [i]] for i in range(4))
+    px, py = x.ravel() - shift_x, shift_y - y.ravel()  # y up
+    cos, sin = np.cos(rotation), np.sin(rotation)
+    u, v = (cos * px + sin * py) / _GLYPH_SCALE, (cos * py - sin * px) / _GLYPH_SCALE
+    covered = np.zeros(u.shape)
+    for index, shape in enumerate(GLYPH_SHAPES):
+        rows = shapes == index
+        covered[rows] = _glyph_inside(shape, u[rows], v[rows])
+    side = _GLYPH_SIZE
+    fine = covered.reshape(-1, side, _SUPERSAMPLE, side, _SUPERSAMPLE)
+    return fine.mean(axis=(2, 4)).reshape(-1, side * side) * brightness
+
+
+def random_glyph_factors(n, rng):
+    """(shapes, factors) of ``n`` glyphs drawn independently and uniformly."""
+    shapes = rng.randint(len(GLYPH_SHAPES), size=n)
+    factors = np.column_stack([rng.uniform(*_GLYPH_RANGES[name], size=n) for name in GLYPH_FACTORS])
+    return shapes, factors
+
+
+def glyph_factor_batches(n_batches, batch_size, random_state=None):
+    """Training batches of glyphs in which exactly one thing varies (Kulkarni et al. 2015).
+
+    Each batch draws one glyph at random and copies it ``batch_size`` times; then one of
+    GLYPH_FACTORS takes a new uniform value in every row, or (label "intrinsic") the
+    shape changes while the four factors stay fixed. The labels cycle through the five
+    kinds in a random order each round, so the kinds are interleaved. Returns (X,
+    shapes, factors, labels), one row per glyph, the batches one after the other;
+    ``labels`` names the varying kind of each row's batch.
+    """
+    rng = check_random_state(random_state)
+    kinds = (*GLYPH_FACTORS, INTRINSIC)
+    rounds = -(-n_batches // len(kinds))
+    order = np.concatenate([rng.permutation(len(kinds)) for _ in range(rounds)])[:n_batches]
+    base_shapes, base_factors = random_glyph_factors(n_batches, rng)
+    shapes = np.repeat(base_shapes, batch_size)
+    factors = np.repeat(base_factors, batch_size, axis=0)
+    for batch, kind in enumerate(order):
+        rows = slice(batch * batch_size, (batch + 1) * batch_size)
+        if kinds[kind] == INTRINSIC:
+            shapes[rows] = rng.permutation(np.arange(batch_size) % len(GLYPH_SHAPES))
+        else:
+            factors[rows, kind] = rng.uniform(*_GLYPH_RANGES[kinds[kind]], size=batch_size)
+    labels = np.repeat(np.array(kinds)[order], batch_size)
+    return render_glyphs(shapes, factors), shapes, factors, labels
+
+
+def _glyphs(rng, n_batches, batch_size, n_test):
+    """Factor batches of glyph renders for training, independent random renders to test."""
+    X_train, shapes_train, y_train, labels = glyph_factor_batches(
+        _check_int("n_batches", n_batches, 1), _check_int("batch_size", batch_size, 2), rng
+    )
+    shapes_test, y_test = random_glyph_factors(_check_int("n_test", n_test, 1), rng)
+    info = {"factors": GLYPH_FACTORS, "shapes": GLYPH_SHAPES, "batch_size": batch_size,
+            "batch_factor": labels, "shape_train": shapes_train, "shape_test": shapes_test,
+            "image_shape": (_GLYPH_SIZE, _GLYPH_SIZE)}
+    return X_train, render_glyphs(shapes_test, y_test), y_train, y_test, info
+
+
+def _gaussian_ring(rng, n_samples, n_modes, radius, sigma, test_size):
+    """Equal mixture of ``n_modes`` isotropic Gaussians (standard deviation ``sigma``)
+    centred evenly on a circle of ``radius``, the mode-dropping test of GANs (Metz et
+    al. 2016; Srivastava et al. 2017; Lin et al. 2018). ``info`` holds the centres and
+    sigma; the samples are independent, so the split is contiguous."""
+    count = _check_int("n_samples", n_samples, 2)
+    modes = _check_int("n_modes", n_modes, 1)
+    angles = 2 * np.pi * np.arange(modes) / modes
+    centers = _check_real("radius", radius, 0, open_low=True) * np.c_[np.cos(angles), np.sin(angles)]
+    X = centers[rng.randint(modes, size=count)]
+    X += _check_real("sigma", sigma, 0, open_low=True) * rng.standard_normal(X.shape)
+    cut = _contiguous_split(count, test_size)
+    return X[:cut], X[cut:], None, None, {"centers": centers, "sigma": float(sigma)}
+
+
 _GENERATORS = {
+    "gaussian_ring": _gaussian_ring,
+    "glyphs": _glyphs,
     "spike_templates": _spike_templates,
     "digits": _digits,
     "iris": _iris,
@@ -500,6 +719,9 @@ _GENERATORS = {
     "sine_mixture": _sine_mixture,
     "adding": _adding,
     "copy_task": _copy_task,
+    "repeat_copy": _repeat_copy,
+    "associative_recall": _associative_recall,
     "text": _text,
     "zen": _zen,
+    "sample_patches": _sample_patches,
 }

@@ -112,6 +112,10 @@ FAMILY_METRICS = {
                      "one-step NRMSE on the test part of a series predicted from its start"),
     "quantization_error": ("lower", "zoo.models.som:quantization_error",
                            "mean distance of a test sample to its nearest unit (or centre)"),
+    "energy_distance": ("lower", "zoo.models.gan:sample_energy_distance",
+                        "energy distance between the test split and as many generated samples"),
+    "bit_error": ("lower", "zoo.models.ntm:bit_error",
+                  "fraction of the answer bits of the test sequences predicted wrong"),
 }
 for _name, (_direction, _path, _description) in FAMILY_METRICS.items():
     metric(_name, _direction, _description)(_defined_in(_path))

@@ -67,14 +67,27 @@ class VAENetwork:
             return self.beta
         return self.beta * self.steps / self.warmup_steps
 
-    def build(self, n_features, rng, dtype):
+    def _encoder_and_decoder(self, n_features):
+        """The two unbuilt Sequentials: rows -> hidden features, codes -> outputs."""
         activations = [self.activation] * len(self.hidden_sizes)
-        self.encoder = Sequential(dense_stack(self.hidden_sizes, activations, "glorot_uniform"))
-        self.mean_head, self.logvar_head = Dense(self.latent_dim), Dense(self.latent_dim)
+        encoder = Sequential(dense_stack(self.hidden_sizes, activations, "glorot_uniform"))
         decoder_sizes = self.hidden_sizes[::-1]
-        self.decoder = Sequential(
+        decoder = Sequential(
             [*dense_stack(decoder_sizes, activations, "glorot_uniform"), Dense(n_features)]
         )
+        return encoder, decoder
+
+    def _codes(self, z):
+        """The codes the decoder sees in training, from the sampled z (rows of codes)."""
+        return z
+
+    def _code_gradient(self, dz):
+        """The gradient passed back to the sampled z from the decoder's gradient."""
+        return dz
+
+    def build(self, n_features, rng, dtype):
+        self.encoder, self.decoder = self._encoder_and_decoder(n_features)
+        self.mean_head, self.logvar_head = Dense(self.latent_dim), Dense(self.latent_dim)
         hidden_shape = self.encoder.build((n_features,), rng, dtype)
         self.mean_head.build(hidden_shape, rng, dtype)
         self.logvar_head.build(hidden_shape, rng, dtype)
@@ -104,7 +117,7 @@ class VAENetwork:
         self._sigma = np.exp(0.5 * logvar)
         self.steps += 1
         z = mu + self._sigma * self._eps
-        return self.decoder.forward(z.reshape(-1, self.latent_dim), training)
+        return self.decoder.forward(self._codes(z.reshape(-1, self.latent_dim)), training)
 
     def penalty(self):
         return self._weight * self.kl
@@ -115,7 +128,7 @@ class VAENetwork:
         if self._eps is None:
             d_mu, d_logvar = dz, np.zeros_like(logvar)
         else:
-            dz = dz.reshape(self._eps.shape)
+            dz = self._code_gradient(dz).reshape(self._eps.shape)
             d_mu = dz.sum(axis=0)
             d_logvar = 0.5 * self._sigma * np.sum(dz * self._eps, axis=0)
         # gradient of kl_weight * mean KL
@@ -289,20 +302,26 @@ class VariationalAutoencoder(TransformerMixin, NeuralNetEstimator):
         self._check_params()
         X = self._validate(X)
         self._check_input(X)
+        self._train(X, X, self._prepare_network(X))
+        return self
+
+    def _new_network(self, warmup_steps):
+        return VAENetwork(self.encoder_layer_sizes, self.activation, self.latent_dim,
+                          warmup_steps=warmup_steps)
+
+    def _prepare_network(self, X):
+        """Build ``network_`` (or keep it under warm_start); returns the training objective."""
         rng = self._rng()
         if not (self.warm_start and getattr(self, "network_", None) is not None
                 and self.network_.output_shape == (X.shape[1],)):
             steps_per_epoch = -(-X.shape[0] // (self.batch_size or X.shape[0]))
-            self.network_ = VAENetwork(self.encoder_layer_sizes, self.activation, self.latent_dim,
-                                       warmup_steps=self.kl_annealing * steps_per_epoch)
+            self.network_ = self._new_network(self.kl_annealing * steps_per_epoch)
             self.network_.build(X.shape[1], rng, self._float_dtype())
             vars(self).pop("optimizer_", None)
             self.score_seed_ = int(rng.randint(2**31))
         self.network_.n_samples, self.network_.beta = self.n_samples, self.beta
         self.n_params_ = self.network_.n_params
-        loss = PenalizedLoss(self.network_, SampledTargetLoss(self._reconstruction_loss()))
-        self._train(X, X, loss)
-        return self
+        return PenalizedLoss(self.network_, SampledTargetLoss(self._reconstruction_loss()))
 
     def _inference_input(self, X):
         check_is_fitted(self)
