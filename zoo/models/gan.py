@@ -49,14 +49,14 @@ from zoo.base import (
     Options,
     ZooEstimator,
     check_bool,
+    check_layer_sizes,
+    check_sizes,
 )
 from zoo.core.activations import LeakyReLU
 from zoo.core.conv import BatchNorm2D, Conv2D, ConvTranspose2D, Flatten, Reshape
 from zoo.core.layers import Activation, BatchNorm, Dense, Layer
 from zoo.core.network import Sequential, TrainingDivergedError
 from zoo.core.optimizers import get_optimizer
-
-from .ae import check_sizes
 
 LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge")
 PROBABILITY_LOSSES = ("minimax", "non_saturating")
@@ -132,10 +132,6 @@ class Pack(Layer):
 
 def _hidden_activation(name):
     return Activation(LeakyReLU(LEAKY_SLOPE) if name == "leaky_relu" else name)
-
-
-def _check_conv_filters(name, value):
-    check_sizes(name, value, allow_empty=False)
 
 
 def _check_standardize(name, value):
@@ -237,7 +233,7 @@ class GAN(TransformerMixin, ImageInputMixin, ZooEstimator):
         "latent_dim": Interval(int, 1, None),
         "latent_distribution": Options("normal", "uniform"),
         "architecture": Options("dense", "conv"),
-        "conv_filters": _check_conv_filters,
+        "conv_filters": check_layer_sizes,
         "kernel_size": Interval(int, 1, None),
         "standardize": _check_standardize,
         "batch_norm": check_bool,

@@ -26,12 +26,12 @@ from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from zoo.base import HIDDEN_ACTIVATIONS, Interval, NeuralNetEstimator, Options
+from zoo.base import HIDDEN_ACTIVATIONS, Interval, NeuralNetEstimator, Options, check_sizes
 from zoo.core.layers import Dense, dense_stack
 from zoo.core.losses import binary_cross_entropy, mse
 from zoo.core.network import Sequential
 
-from .ae import FIRST_ORDER_DOC, PenalizedLoss, check_sizes, show_images
+from .ae import FIRST_ORDER_DOC, PenalizedLoss, show_images
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_2PI = math.log(2 * math.pi)
