@@ -1,6 +1,7 @@
 """DN: a label -> digit generator whose images are as close to the test digits as the
 class means and are recognised by an SVC trained on real digits; analysis-by-synthesis
-classification; convolutional sparse coding (adjoint, shrinkage, monotone objective,
+classification; a label + known parameters -> glyph generator that uses its latent on
+held-out parameters; convolutional sparse coding (adjoint, shrinkage, monotone objective,
 filters that beat random ones on natural image patches and are smooth oriented edges);
 gradients; bad input."""
 
@@ -13,10 +14,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import SVC
 
 import zoo
-from zoo.core.gradcheck import check_network, relative_error
+from zoo.core.gradcheck import check_network, numerical_gradient, relative_error
 from zoo.core.losses import binary_cross_entropy, mse
 from zoo.core.network import TrainingDivergedError
-from zoo.datasets import load
+from zoo.datasets import load, random_glyph_factors, render_glyphs
 from zoo.models.dn import (
     ConvDictionary,
     ConvolutionalSparseCoding,
@@ -152,6 +153,122 @@ def test_generator_bad_input(generator, digits):
         DeconvolutionalNetwork(input_shape=(5, 5)).fit(X, y)
     with pytest.raises(ValueError, match="NaN"):
         DeconvolutionalNetwork().fit(np.full((4, 4), np.nan), [0, 1, 0, 1])
+
+
+# ---------------------------------------------------------------- generator with a latent
+
+
+def _glyph_parameters(factors):
+    """The glyph factors as network inputs of about unit range: the rotation as its
+    cosine and sine, the shifts halved, the brightness."""
+    rotation, shift_x, shift_y, brightness = factors.T
+    return np.column_stack([np.cos(rotation), np.sin(rotation), shift_x / 2, shift_y / 2, brightness])
+
+
+@pytest.fixture(scope="module")
+def glyphs():
+    """600 training and 300 held-out glyph renders, shapes and factors drawn at random."""
+    shapes, factors = random_glyph_factors(900, np.random.RandomState(0))
+    X, latent = render_glyphs(shapes, factors), _glyph_parameters(factors)
+    return X[:600], shapes[:600], latent[:600], X[600:], shapes[600:], latent[600:]
+
+
+@pytest.fixture(scope="module")
+def glyph_generator(glyphs):
+    X, shapes, latent, *_ = glyphs
+    return _quiet(DeconvolutionalNetwork(max_iter=20, random_state=0).fit, X, shapes, latent)
+
+
+def test_generator_uses_its_latent_on_held_out_parameters(glyph_generator, glyphs):
+    """Shape + (rotation, shifts, brightness) -> render: on held-out parameters the
+    generated renders are far closer to the true ones than the same generator's output
+    with the latent rows shuffled, or than the class-mean images (measured MSE 0.0085
+    against 0.069 shuffled and 0.037 class means; seeds 1, 2: 0.0088 / 0.063 / 0.037,
+    0.0070 / 0.068 / 0.037), and analysis by synthesis at the given parameters names
+    the shape (measured accuracy 1.0; seeds 1, 2: 1.0, 0.997)."""
+    X, shapes, _, X_test, shapes_test, latent_test = glyphs
+    model = glyph_generator
+    assert model.latent_dim_ == 5 and model.network_.layers[0].params["W"].shape[0] == 3 + 5
+    generated = model.generate(shapes_test, latent=latent_test)
+    shuffled = model.generate(shapes_test, latent=latent_test[np.random.default_rng(1).permutation(300)])
+    class_means = np.stack([X[shapes == k].mean(axis=0) for k in range(3)])[shapes_test]
+    error, shuffled_error, mean_error = (np.mean((images - X_test) ** 2)
+                                         for images in (generated, shuffled, class_means))
+    assert error < 0.3 * shuffled_error, (error, shuffled_error)
+    assert error < 0.5 * mean_error, (error, mean_error)
+    distances = model.transform(X_test, latent=latent_test)
+    assert distances.shape == (300, 3)
+    for k in range(3):  # each column is the distance to class k generated at the row's parameters
+        images = model.generate(np.full(300, k), latent=latent_test)
+        assert np.allclose(distances[:, k], ((images - X_test) ** 2).sum(axis=1))
+    assert np.array_equal(model.predict(X_test, latent=latent_test), distances.argmin(axis=1))
+    assert model.score(X_test, shapes_test, latent=latent_test) >= 0.95
+
+
+def test_generator_gradient_with_a_latent_in_float64():
+    model = DeconvolutionalNetwork(dense_layer_sizes=(5,), start_channels=3,
+                                   deconv_layers=((4, 3, 2),), activation="tanh",
+                                   dtype=np.float64, random_state=0)
+    model.image_shape_ = (6, 5, 1)
+    network = model._build_network(3 + 2)
+    rng = np.random.default_rng(1)
+    inputs = np.hstack([np.eye(3)[[0, 1, 2, 1]], rng.standard_normal((4, 2))])
+    targets = rng.random((4, 30))
+    errors = check_network(network, mse, inputs, targets)
+    assert max(errors) < 1e-6, errors
+    # the gradient in the latent inputs too
+    analytic = network.backward(mse(network.forward(inputs, training=True), targets)[1])
+    numeric = numerical_gradient(lambda: mse(network.forward(inputs, training=True), targets)[0], inputs)
+    assert relative_error(analytic[:, 3:], numeric[:, 3:]) < 1e-6
+
+
+def test_generator_latent_bad_input(glyph_generator, generator, glyphs, digits):
+    X, shapes, latent, X_test, _, latent_test = glyphs
+    with pytest.raises(ValueError, match="fitted with a latent of 5 columns"):
+        glyph_generator.generate([0, 1])
+    with pytest.raises(ValueError, match="fitted with a latent of 5 columns"):
+        glyph_generator.predict(X_test)
+    with pytest.raises(ValueError, match="3 columns but the model was fitted with latent_dim_=5"):
+        glyph_generator.generate([0, 1], latent=latent[:2, :3])
+    with pytest.raises(ValueError, match="latent has 2 rows but labels has 3"):
+        glyph_generator.generate([0, 1, 2], latent=latent[:2])
+    with pytest.raises(ValueError, match="latent has 300 rows but X has 10"):
+        glyph_generator.transform(X_test[:10], latent=latent_test)
+    bad = latent[:2].copy()
+    bad[0, 1] = np.nan
+    with pytest.raises(ValueError, match="latent contains NaN"):
+        glyph_generator.generate([0, 1], latent=bad)
+    bad[0, 1] = np.inf
+    with pytest.raises(ValueError, match="latent contains inf"):
+        glyph_generator.decision_function(X_test[:2], latent=bad)
+    with pytest.raises(ValueError, match="2D"):
+        glyph_generator.generate([0], latent=latent[0])
+    with pytest.raises(ValueError, match="fitted without a latent"):
+        generator.generate([0, 1], latent=latent[:2])
+    with pytest.raises(ValueError, match="fitted without a latent"):
+        generator.predict(digits[2][:2], latent=latent[:2])
+    with pytest.raises(ValueError, match="latent has 5 rows but X has 600"):
+        DeconvolutionalNetwork().fit(X, shapes, latent=latent[:5])
+    bad = latent.copy()
+    bad[3, 0] = np.nan
+    with pytest.raises(ValueError, match="latent contains NaN"):
+        DeconvolutionalNetwork().fit(X, shapes, latent=bad)
+
+
+def test_warm_start_rebuilds_when_the_latent_changes_and_saving_keeps_it(glyphs, tmp_path):
+    X, shapes, latent, *_ = glyphs
+    model = DeconvolutionalNetwork(max_iter=1, warm_start=True, random_state=0)
+    _quiet(model.fit, X[:60], shapes[:60])
+    assert model.latent_dim_ == 0
+    _quiet(model.fit, X[:60], shapes[:60], latent[:60])
+    assert model.latent_dim_ == 5 and model.network_.layers[0].params["W"].shape[0] == 8
+    transformed = _quiet(model.fit_transform, X[:60], shapes[:60], latent[:60])
+    assert np.allclose(transformed, model.transform(X[:60], latent=latent[:60]))
+    zoo.save(model, tmp_path / "dn.npz")
+    loaded = zoo.load(tmp_path / "dn.npz")
+    assert loaded.latent_dim_ == 5
+    assert np.array_equal(loaded.generate(shapes[:4], latent=latent[:4]),
+                          model.generate(shapes[:4], latent=latent[:4]))
 
 
 # ---------------------------------------------------------------- sparse coding

@@ -1,11 +1,12 @@
 """Deconvolutional network (DN), in its two meanings.
 
 The chart's reversed CNN (Dosovitskiy, Springenberg & Brox 2015; the upsampling path
-of Zeiler & Fergus 2014): a one-hot class label goes through dense layers, is
-reshaped to a small stack of feature maps and grown to an image by transposed
-convolutions, the adjoint of strided ones, output size (H - 1) s - 2 p + k +
-output_padding. It is trained to generate the images of each class with squared
-error or Bernoulli cross-entropy.
+of Zeiler & Fergus 2014): a one-hot class label, optionally followed by a latent
+vector of known real parameters (the paper's view and transformation parameters),
+goes through dense layers, is reshaped to a small stack of feature maps and grown
+to an image by transposed convolutions, the adjoint of strided ones, output size
+(H - 1) s - 2 p + k + output_padding. It is trained to generate the images of each
+class (at the given parameters) with squared error or Bernoulli cross-entropy.
 
 The papers' convolutional sparse coding (Zeiler, Krishnan, Taylor & Fergus 2010;
 Zeiler, Taylor & Fergus 2011): each image y is the sum of feature maps z_k convolved
@@ -26,6 +27,8 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.utils import check_array
 
 from zoo.base import (
     HIDDEN_ACTIVATIONS,
@@ -77,7 +80,7 @@ class DeconvolutionalNetwork(
 ):
     __doc__ = (
         """Deconvolutional generator network (Dosovitskiy, Springenberg & Brox 2015;
-    Zeiler et al. 2010; Zeiler & Fergus 2014): class label -> image.
+    Zeiler et al. 2010; Zeiler & Fergus 2014): class label (+ known parameters) -> image.
 
     ``fit(X, y)`` learns to generate the images X from their labels y: one-hot label
     -> dense layers -> reshape to a start stack of maps -> transposed convolutions
@@ -87,6 +90,18 @@ class DeconvolutionalNetwork(
     whose generated image is nearest each row of X, ``decision_function(X)`` minus the
     squared distances, ``transform(X)`` the squared distances to every class's image
     and ``score`` the accuracy.
+
+    ``fit(X, y, latent=L)`` adds known conditioning inputs, as Dosovitskiy et al.
+    feed the view and transformation parameters of each chair next to its class: the
+    row of real values L[i] (shape (n_samples, latent_dim)) is concatenated to the
+    one-hot label at the generator's input, so that one class yields different images
+    for different parameters. Scale them to about unit range, like any network input
+    (an angle as its cosine and sine). Such a model needs the parameters of every
+    image it generates or analyses: ``generate(labels, latent=...)``, and
+    ``transform``, ``decision_function``, ``predict`` and ``score`` take
+    ``latent=...`` too and compare each row of X with the image of every class
+    generated at that row's parameters (the labels are searched, the parameters are
+    given). A model fitted without a latent refuses one.
 
     Parameters
     ----------
@@ -118,6 +133,8 @@ class DeconvolutionalNetwork(
         The labels seen at fit.
     image_shape_ : tuple
         (height, width, channels) of the generated images.
+    latent_dim_ : int
+        Width of the latent vector given at fit (0 when none).
 """
     )
 
@@ -200,40 +217,72 @@ class DeconvolutionalNetwork(
         layers.append(ConvTranspose2D(C, self.output_kernel, 1, "same", init="xavier"))
         return (start_h, start_w, self.start_channels), layers
 
-    def _build_network(self, n_classes):
+    def _build_network(self, n_inputs):
+        """The generator from ``n_inputs`` (classes plus latent_dim) input values."""
         start, upsampling = self._upsampling_layers()
         activations = [self.activation] * (len(self.dense_layer_sizes) + 1)
         sizes = [*self.dense_layer_sizes, int(np.prod(start))]
         layers = [*dense_stack(sizes, activations, self.init), Reshape(start), *upsampling, Flatten()]
         network = Sequential(layers)
-        network.build((n_classes,), self._rng(), self._float_dtype())
+        network.build((n_inputs,), self._rng(), self._float_dtype())
         return network
 
-    def _can_continue(self, n_classes):
+    def _can_continue(self, n_inputs):
         network = getattr(self, "network_", None)
         n_pixels = int(np.prod(self.image_shape_))
-        return network is not None and network.layers[0].params["W"].shape[0] == n_classes and (
+        return network is not None and network.layers[0].params["W"].shape[0] == n_inputs and (
             network.output_shape == (n_pixels,)
         )
 
-    def fit(self, X, y):
-        """Learn to generate the images X from their labels y; returns self."""
+    def fit(self, X, y, latent=None):
+        """Learn to generate the images X from their labels y and, if given, the
+        latent vectors (n_samples, latent_dim) of known parameters; returns self."""
         self._check_params()
         X, y = self._validate(X, y, reset=True)
         if self.output_loss == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError("output_loss='bce' needs images with values in [0, 1]; scale X first")
+        if latent is not None:
+            latent = self._checked_latent(latent, X.shape[0], "X", X.dtype, fitting=True)
         if self.warm_start and hasattr(self, "network_"):
             self._check_same_classes(np.unique(y), "warm_start")
         codes = self._encode_labels(y)
-        n_classes = len(self.classes_)
-        if not (self.warm_start and self._can_continue(n_classes)):
+        self.latent_dim_ = 0 if latent is None else latent.shape[1]
+        n_inputs = len(self.classes_) + self.latent_dim_
+        if not (self.warm_start and self._can_continue(n_inputs)):
             # set before training so that a diverged fit keeps its last finite weights
-            self.network_ = self._build_network(n_classes)
+            self.network_ = self._build_network(n_inputs)
             vars(self).pop("optimizer_", None)
         self.n_params_ = self.network_.n_params
-        labels = one_hot(codes, n_classes, X.dtype)
-        self._train(labels, X, OUTPUT_LOSSES[self.output_loss], self._validation_score)
+        inputs = self._inputs(codes, latent, X.dtype)
+        self._train(inputs, X, OUTPUT_LOSSES[self.output_loss], self._validation_score)
         return self
+
+    def _checked_latent(self, latent, n_rows, rows_of, dtype, fitting=False):
+        """The latent as a finite 2-D float array of ``n_rows`` rows (and, after fit,
+        ``latent_dim_`` columns); None where the model was fitted without one."""
+        if not fitting and self.latent_dim_ == 0:
+            if latent is not None:
+                raise ValueError(f"{type(self).__name__} was fitted without a latent; do not pass latent")
+            return None
+        if latent is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted with a latent of {self.latent_dim_} columns; "
+                f"pass latent=, one row per row of {rows_of}"
+            )
+        latent = check_array(latent, dtype=dtype, input_name="latent")
+        if latent.shape[0] != n_rows:
+            raise ValueError(f"latent has {latent.shape[0]} rows but {rows_of} has {n_rows}")
+        if not fitting and latent.shape[1] != self.latent_dim_:
+            raise ValueError(
+                f"latent has {latent.shape[1]} columns but the model was fitted with "
+                f"latent_dim_={self.latent_dim_}"
+            )
+        return latent
+
+    def _inputs(self, codes, latent, dtype):
+        """Generator inputs: the one-hot codes, followed by the latent rows if any."""
+        labels = one_hot(codes, len(self.classes_), dtype)
+        return labels if latent is None else np.hstack([labels, latent])
 
     def _validation_score(self, images, generated):
         """Minus the per-pixel squared error of the generated images (higher is better)."""
@@ -242,15 +291,17 @@ class DeconvolutionalNetwork(
     def _output(self, logits):
         return expit(logits) if self.output_loss == "bce" else logits
 
-    def _generate_codes(self, codes):
-        """Flat generated images of class codes, in float64 (independent of batching)."""
-        labels = one_hot(codes, len(self.classes_), np.float64)
-        with self._threads(labels.shape[0] * self.network_.flops):
-            return self._output(self.network_.predict(labels))
+    def _generate_codes(self, codes, latent=None):
+        """Flat generated images of class codes (and latent rows), in float64
+        (independent of batching)."""
+        inputs = self._inputs(codes, latent, np.float64)
+        with self._threads(inputs.shape[0] * self.network_.flops):
+            return self._output(self.network_.predict(inputs))
 
-    def generate(self, labels):
-        """The generated image of each label, as flat rows (n, H W C) like the X of fit
-        (reshape to ``(-1, *image_shape_)`` for images)."""
+    def generate(self, labels, latent=None):
+        """The generated image of each label (at the parameters of the same row of
+        ``latent``, needed exactly when fit had one), as flat rows (n, H W C) like the
+        X of fit (reshape to ``(-1, *image_shape_)`` for images)."""
         check_is_fitted(self)
         labels = np.asarray(labels)
         if labels.ndim != 1:
@@ -263,27 +314,45 @@ class DeconvolutionalNetwork(
                 f"labels {np.unique(labels[unseen]).tolist()} were never seen at fit; "
                 f"the classes are {self.classes_.tolist()}"
             )
-        return self._generate_codes(codes)
+        latent = self._checked_latent(latent, len(labels), "labels", np.float64)
+        return self._generate_codes(codes, latent)
 
-    def transform(self, X):
-        """Squared distance of each row of X to the generated image of every class,
-        shape (n_samples, n_classes)."""
+    def transform(self, X, latent=None):
+        """Squared distance of each row of X to the generated image of every class
+        (at that row's latent parameters, if fit had a latent), shape (n_samples,
+        n_classes)."""
         check_is_fitted(self)
         X = self._validate(X, reset=False, dtype=np.float64)
         X = X.reshape(X.shape[0], -1)
-        prototypes = self._generate_codes(np.arange(len(self.classes_)))
+        latent = self._checked_latent(latent, X.shape[0], "X", np.float64)
+        n_classes = len(self.classes_)
+        if latent is not None:
+            # every class at every row's parameters: row i, class k at i * n_classes + k
+            codes = np.tile(np.arange(n_classes), X.shape[0])
+            images = self._generate_codes(codes, np.repeat(latent, n_classes, axis=0))
+            images = images.reshape(X.shape[0], n_classes, -1)
+            return ((images - X[:, None, :]) ** 2).sum(axis=2)
+        prototypes = self._generate_codes(np.arange(n_classes))
         distances = (X * X).sum(axis=1)[:, None] - 2 * X @ prototypes.T
         return np.maximum(distances + (prototypes * prototypes).sum(axis=1), 0)
 
-    def decision_function(self, X):
+    def fit_transform(self, X, y=None, latent=None):
+        """``fit(X, y, latent)`` then ``transform(X, latent)``."""
+        return self.fit(X, y, latent).transform(X, latent)
+
+    def decision_function(self, X, latent=None):
         """Minus the squared distances to the classes' generated images; for two
         classes, the score of classes_[1] minus that of classes_[0]."""
-        return self._binary_scores(-self.transform(X))
+        return self._binary_scores(-self.transform(X, latent))
 
-    def predict(self, X):
+    def predict(self, X, latent=None):
         """The label whose generated image is nearest each row of X."""
-        nearest = self.transform(X).argmin(axis=1)
+        nearest = self.transform(X, latent).argmin(axis=1)
         return self.classes_[nearest]
+
+    def score(self, X, y, sample_weight=None, latent=None):
+        """Accuracy of ``predict(X, latent)`` on the labels y."""
+        return accuracy_score(y, self.predict(X, latent), sample_weight=sample_weight)
 
 
 def shrink(u, threshold):
@@ -643,3 +712,21 @@ def sparse_filters_figure(estimator, data, figure):
             limit = np.abs(kernel).max() or 1.0
             ax.imshow(kernel, cmap="gray", vmin=-limit, vmax=limit)
     figure.suptitle(f"{type(estimator).__name__}: {n_filters} learned filters")
+
+
+def edge_filters_figure(estimator, data, figure):
+    """Figure hook of the benchmark, whose ``estimator`` is the generator: the other
+    meaning of the family, a ConvolutionalSparseCoding (16 filters 5 x 5, 'full' maps,
+    l1_weight 2, 20 iterations, seed 0) fitted here on 400 photograph patches (the
+    ``sample_patches`` dataset), drawn by ``sparse_filters_figure``; a few seconds."""
+    from zoo.datasets import load  # the hook's own data, not the benchmark's
+
+    patches = load("sample_patches", random_state=0, n_patches=800).X_train[:400]
+    coder = ConvolutionalSparseCoding(n_filters=16, filter_size=5, maps="full", l1_weight=2.0,
+                                      max_iter=20, n_inference_iter=10, input_shape=(8, 8),
+                                      random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        coder.fit(patches)
+    sparse_filters_figure(coder, None, figure)
+    figure.suptitle("ConvolutionalSparseCoding: 16 filters learned on 400 photograph patches")
