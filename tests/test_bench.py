@@ -1,5 +1,6 @@
 """`zoo bench` and `zoo report`: the JSON records, failures, threads, figures, the report."""
 
+import functools
 import json
 import math
 import re
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
+from sklearn.decomposition import PCA
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info
 
@@ -16,6 +18,7 @@ import zoo
 from zoo.bench import metrics, runner
 from zoo.bench.metrics import Metric, get_metric
 from zoo.cli import main
+from zoo.datasets import load
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -58,6 +61,29 @@ def registered():
     yield add
     for name in names:
         zoo.unregister(name)
+
+
+class _InfoProbe(PCA):
+    """A PCA whose fit takes the factor labels of the glyphs and keeps them."""
+
+    def fit(self, X, y=None, factors=None):
+        self.factors_seen_ = factors
+        return super().fit(X)
+
+
+def _title_only(estimator, data, figure):
+    """A second figure hook: a titled, empty plot."""
+    figure.subplots().set_title(type(estimator).__name__)
+
+
+PROBES = {"probe:InfoProbe": _InfoProbe, "probe:title_only": _title_only}
+
+
+@pytest.fixture
+def probes(monkeypatch):
+    """Let registry paths 'probe:...' import the test objects above."""
+    real_import = runner.import_object
+    monkeypatch.setattr(runner, "import_object", lambda path: PROBES.get(path) or real_import(path))
 
 
 def _read(out, family):
@@ -110,9 +136,13 @@ def test_every_registered_family_benchmarks_quickly_and_draws_its_figure(tmp_pat
     for name in names:
         record = _read(tmp_path, name)
         assert record["zoo"]["status"] == "ok" and record["baseline"]["status"] == "ok", name
-        if zoo.info(name).benchmark.figure:
+        hooks = zoo.info(name).benchmark.figure_hooks()
+        if hooks:
             assert record["figure_error"] is None, (name, record["figure_error"])
-            assert (tmp_path / "results" / record["figure"]).read_bytes().startswith(PNG_MAGIC)
+            drawn = record["figure"] if isinstance(record["figure"], list) else [record["figure"]]
+            assert len(drawn) == len(hooks), (name, drawn)
+            for path in drawn:
+                assert (tmp_path / "results" / path).read_bytes().startswith(PNG_MAGIC)
 
 
 def test_report_rebuilds_from_the_json_without_refitting(tmp_path, monkeypatch, registered):
@@ -291,3 +321,69 @@ def test_a_benchmark_task_picks_the_family_class_for_it(tmp_path, registered):
     assert "| nrmse ↓ |" in (tmp_path / "README.md").read_text()
     failed = _read(tmp_path, "no-such-task")
     assert "benchmark task 'clusterer'" in failed["zoo"]["error"]
+
+
+def test_every_hook_of_a_figure_list_is_saved_and_embedded(tmp_path, registered, probes):
+    pytest.importorskip("matplotlib")
+    hooks = [
+        "zoo.bench.figures:confusion_matrix", "probe:title_only", "zoo.bench.figures:figure_class",
+    ]
+    registered("twice-drawn", figure=hooks)
+    assert _bench(tmp_path, "twice-drawn") == 0
+
+    record = _read(tmp_path, "twice-drawn")
+    names = ["twice-drawn.confusion_matrix.png", "twice-drawn.title_only.png"]
+    assert record["figure"] == [f"figures/{name}" for name in names]
+    assert "figure_class" in record["figure_error"] and "TypeError" in record["figure_error"]
+    for name in names:
+        assert (tmp_path / "results" / "figures" / name).read_bytes().startswith(PNG_MAGIC)
+    assert not (tmp_path / "results" / "figures" / "twice-drawn.figure_class.png").exists()
+    section = (tmp_path / "index.html").read_text().split('id="twice-drawn"')[1]
+    assert len(re.findall(r'src="data:image/png;base64,', section)) == 2
+    assert all(f"The family&#x27;s figure ({name})" in section for name in names)
+
+    zoo.register(_entry("twice-drawn", figure="zoo.bench.figures:confusion_matrix"), replace=True)
+    assert _bench(tmp_path, "twice-drawn") == 0
+    assert sorted(path.name for path in (tmp_path / "results" / "figures").iterdir()) == [
+        "twice-drawn.png"
+    ]
+
+
+GLYPH_PROBE = dict(
+    estimator="probe:InfoProbe", dataset="glyphs", metric="reconstruction_mse",
+    preprocess="none", dataset_options={"n_batches": 10, "n_test": 20},
+    params={"n_components": 4},
+    baseline={"estimator": "sklearn.decomposition:PCA", "params": {"n_components": 4}},
+)
+
+
+def test_fit_params_from_info_reach_the_zoo_fit_only(probes):
+    data = load("glyphs", n_batches=10, n_test=20)
+    labels = data.info["batch_factor"]
+    assert len(labels) == 160
+    assert set(labels) == {"rotation", "shift_x", "shift_y", "brightness", "intrinsic"}
+    run = functools.partial(
+        runner.run_estimator, metric=get_metric("reconstruction_mse"), data=data,
+        settings=runner.Settings(),
+    )
+    factors = {"factors": "batch_factor"}
+    result, fitted = run("probe:InfoProbe", {"n_components": 2}, fit_params_from_info=factors)
+    assert result["status"] == "ok" and fitted.factors_seen_ is labels
+    result, fitted = run("probe:InfoProbe", {"n_components": 2})
+    assert result["status"] == "ok" and fitted.factors_seen_ is None
+
+
+def test_a_benchmark_records_its_fit_params_from_info_and_fails_on_a_missing_key(
+    tmp_path, registered, probes
+):
+    registered("info-fed", fit_params_from_info={"factors": "batch_factor"}, **GLYPH_PROBE)
+    registered("info-missing", fit_params_from_info={"factors": "no_such_key"}, **GLYPH_PROBE)
+    assert _bench(tmp_path, "info-fed", "info-missing") == 0
+    record = _read(tmp_path, "info-fed")
+    # sklearn's PCA.fit takes no factors: the baseline ran, so it was not given them
+    assert record["zoo"]["status"] == "ok" and record["baseline"]["status"] == "ok"
+    assert record["fit_params_from_info"] == {"factors": "batch_factor"}
+    assert "fitted with `factors=info['batch_factor']`" in (tmp_path / "README.md").read_text()
+    missing = _read(tmp_path, "info-missing")
+    assert missing["zoo"]["status"] == "failed" and missing["baseline"]["status"] == "ok"
+    assert "['no_such_key'], not in the info of dataset 'glyphs'" in missing["zoo"]["error"]

@@ -68,6 +68,45 @@ def test_a_bad_entry_names_the_entry_and_the_field(field, value, message):
         registry.validate_entry(raw, "test")
 
 
+def _with_benchmark(**fields):
+    raw = copy.deepcopy(next(raw for raw in _entries() if raw.get("benchmark")))
+    raw["name"] = "benched"
+    raw["benchmark"].update(fields)
+    return raw
+
+
+@pytest.mark.parametrize("figure,hooks", [
+    (None, []),
+    ("zoo.bench.figures:confusion_matrix", ["zoo.bench.figures:confusion_matrix"]),
+    (["zoo.models.dn:generated_digits_figure", "zoo.models.dn:edge_filters_figure"],
+     ["zoo.models.dn:generated_digits_figure", "zoo.models.dn:edge_filters_figure"]),
+])
+def test_a_benchmark_figure_is_one_hook_or_a_list(figure, hooks):
+    benchmark = registry.validate_entry(_with_benchmark(figure=figure), "test").benchmark
+    assert benchmark.figure == figure and benchmark.figure_hooks() == hooks
+
+
+def test_fit_params_from_info_map_fit_keywords_to_info_keys():
+    raw = _with_benchmark(fit_params_from_info={"factors": "batch_factor", "_lengths": "lengths"})
+    benchmark = registry.validate_entry(raw, "test").benchmark
+    assert benchmark.fit_params_from_info == {"factors": "batch_factor", "_lengths": "lengths"}
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("figure", [], "List should have at least 1 item"),
+    ("figure", ["zoo.bench.figures:confusion_matrix", "not a hook"], "should match pattern"),
+    ("figure", ["a.one:draw", "a.two:draw"], "distinct function names"),
+    ("figure", {"hook": "a:draw"}, "valid list"),
+    ("fit_params_from_info", ["factors"], "valid dictionary"),
+    ("fit_params_from_info", {"2factors": "batch_factor"}, "should match pattern"),
+    ("fit_params_from_info", {"factors": 3}, "valid string"),
+    ("fit_params_from_info", {"y": "labels"}, "not fit parameters"),
+])
+def test_bad_figure_lists_and_fit_params_name_the_entry_and_field(field, value, message):
+    with pytest.raises(zoo.RegistryError, match=f"'benched'.*field 'benchmark.{field}.*{message}"):
+        registry.validate_entry(_with_benchmark(**{field: value}), "test")
+
+
 def test_a_missing_field_is_named():
     raw = copy.deepcopy(_entries()[0])
     del raw["cell"]

@@ -9,7 +9,7 @@ through the entry-point group ``zoo.families``: each entry point loads to an ent
 import difflib
 import importlib
 from importlib.metadata import entry_points
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -47,23 +47,58 @@ class Baseline(_Strict):
     note: str | None = None
 
 
+HookPath = Annotated[str, Field(pattern=r"^[\w.]+:\w+$")]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_]\w*$")]
+
+
 class Benchmark(_Strict):
     """What ``zoo bench`` fits: ``params`` (``quick_params`` on top under ``--quick``) on
     ``dataset``, scored by ``metric`` (a name in ``zoo.bench.metrics.METRICS``).
     ``task`` picks the class to fit among the entry's ``variants`` (default: its
-    ``estimator``), as ``zoo.get(name, task=...)`` does; ``figure``
-    names a hook ``"module:function"`` drawing the fitted estimator,
-    ``function(estimator, data, figure)``."""
+    ``estimator``), as ``zoo.get(name, task=...)`` does. ``fit_params_from_info``
+    maps keyword arguments of the zoo estimator's ``fit`` to keys of the dataset's
+    ``info`` (e.g. ``{factors: batch_factor}`` calls ``fit(X, y,
+    factors=data.info["batch_factor"])``); the baseline is fitted without them.
+    ``figure`` names a hook ``"module:function"``, or a list of hooks with distinct
+    function names, each drawing the fitted estimator, ``function(estimator, data,
+    figure)``."""
 
     dataset: str
     metric: str
     params: dict = {}
     quick_params: dict = {}
     dataset_options: dict = {}
+    fit_params_from_info: dict[Identifier, str] = {}
     preprocess: Literal["none", "standardize", "minmax"] = "none"
     task: str | None = None
-    figure: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
+    figure: HookPath | Annotated[list[HookPath], Field(min_length=1)] | None = None
     baseline: Baseline
+
+    @field_validator("figure")
+    @classmethod
+    def _distinct_hooks(cls, figure):
+        if isinstance(figure, list):
+            functions = [hook.rpartition(":")[2] for hook in figure]
+            if len(set(functions)) < len(functions):
+                raise ValueError(
+                    f"the hooks of a list need distinct function names (they name the "
+                    f"figure files), got {figure}"
+                )
+        return figure
+
+    @field_validator("fit_params_from_info")
+    @classmethod
+    def _not_the_data(cls, fit_params):
+        taken = sorted({"X", "y"} & set(fit_params))
+        if taken:
+            raise ValueError(f"{taken} are the data fit() gets anyway, not fit parameters")
+        return fit_params
+
+    def figure_hooks(self):
+        """The figure hooks as a list (empty without any)."""
+        if self.figure is None:
+            return []
+        return [self.figure] if isinstance(self.figure, str) else list(self.figure)
 
 
 class Entry(_Strict):

@@ -2,11 +2,12 @@
 
 Only ``matplotlib.figure.Figure`` is used, never pyplot, so no GUI backend is touched.
 A family adds its own picture through a hook named in its registry entry
-(``benchmark.figure: "package.module:function"``): a function
+(``benchmark.figure: "package.module:function"``, or a list of such hooks for several
+pictures): a function
 ``(estimator, data, figure) -> None`` that draws the fitted estimator on ``figure``
 (a matplotlib ``Figure``, 6.4 x 4 inches; the hook may resize it). ``data`` is the
 benchmark's preprocessed ``zoo.datasets.Dataset``. ``zoo bench`` calls the hook after
-the run and saves the PNG beside the results; ``zoo report`` embeds it.
+the run and saves each PNG beside the results; ``zoo report`` embeds them.
 ``confusion_matrix`` below is such a hook, for any classifier.
 """
 

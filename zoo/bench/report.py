@@ -3,7 +3,7 @@
 ``write_report(out)`` reads ``out/results/*.json`` and writes ``out/README.md`` (a
 summary table, one row per family, and a short section per family) and
 ``out/index.html`` (the same tables plus figures embedded as base64 PNG: the
-learning curves drawn from the recorded ``loss_curve_`` and each family's own figure
+learning curves drawn from the recorded ``loss_curve_`` and each family's own figures
 saved by ``zoo bench``). Both are rendered from the same table rows, written in a
 little Markdown (``code`` and **bold**) that the HTML writer converts.
 """
@@ -166,6 +166,7 @@ def family_intro(record):
     return (
         f"Dataset `{record['dataset']}` ({sizes}preprocess {record['preprocess']}{options}); "
         f"metric `{record['metric']}` {ARROWS.get(record['direction'], '')}{meaning}. "
+        f"{_info_fit_params(record)}"
         f"Seed {record['seed']}, {budget} budgets, {_threads(record['threads'])}, "
         f"run {record['date']}."
     )
@@ -188,6 +189,15 @@ def family_rows(record):
     rows = [["score", *_score_cells(record)]]
     rows += [[label, show(zoo_run), show(baseline)] for label, show in fields]
     return rows
+
+
+def _info_fit_params(record):
+    """The sentence on the zoo fit's arguments from the dataset's info, if it had any."""
+    taken = record.get("fit_params_from_info")  # absent from older records
+    if not taken:
+        return ""
+    arguments = ", ".join(f"{keyword}=info[{key!r}]" for keyword, key in taken.items())
+    return f"The zoo estimator is fitted with {_code(arguments)} of the dataset. "
 
 
 def _time_per_iteration(run):
@@ -351,14 +361,15 @@ def render_html(records, results_dir, Figure):
 
 
 def _figures(record, results_dir, Figure):
-    """(PNG bytes, caption) of the family's learning curves and its own figure."""
+    """(PNG bytes, caption) of the family's learning curves and its own figures."""
     found = []
     if Figure is not None:
         curves = figures.learning_curves(record, Figure)
         if curves is not None:
             found.append((curves, "Training loss per epoch (loss_curve_)."))
-    if record.get("figure"):
-        path = results_dir / record["figure"]
+    own = record.get("figure") or []  # one path, or a list for a list of hooks
+    for relative in [own] if isinstance(own, str) else own:
+        path = results_dir / relative
         if path.is_file():
             found.append((path.read_bytes(), f"The family's figure ({path.name})."))
     return found

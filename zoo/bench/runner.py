@@ -3,10 +3,12 @@
 ``run_family(entry, settings)`` does one family: it loads and preprocesses the
 benchmark dataset, then fits the zoo estimator and the baseline one after the other
 in the same process on the same split, each under the same BLAS/OpenMP thread limit,
-and returns a JSON-ready record (plus the PNG of the family's own figure, if its
-registry entry names a hook). ``run(entries, settings, out)`` spreads the families
-over joblib workers and writes one ``results/<family>.json`` per family as each
-finishes; a failed or diverged run is recorded with its error and the rest go on.
+and returns a JSON-ready record (plus the PNGs of the family's own figures, if its
+registry entry names hooks). The zoo estimator's ``fit`` also gets the keyword
+arguments the benchmark takes from the dataset's ``info`` (``fit_params_from_info``).
+``run(entries, settings, out)`` spreads the families over joblib workers and writes
+one ``results/<family>.json`` per family as each finishes; a failed or diverged run
+is recorded with its error and the rest go on.
 """
 
 import dataclasses
@@ -71,8 +73,8 @@ def run(entries, settings, out, progress=print):
     parallel = _parallel(settings.n_jobs)
     records = []
     started = time.perf_counter()
-    for done, (record, png) in enumerate(parallel(jobs), start=1):
-        write_record(results_dir, record, png)
+    for done, (record, pngs) in enumerate(parallel(jobs), start=1):
+        write_record(results_dir, record, pngs)
         records.append(record)
         progress(progress_line(done, len(jobs), record, time.perf_counter() - started))
     return records
@@ -88,7 +90,7 @@ def _parallel(n_jobs):
 
 
 def run_family(entry, settings):
-    """(record, png bytes or None) for one family: its run and its baseline's."""
+    """(record, {figure path: PNG bytes}) for one family: its run and its baseline's."""
     started = time.perf_counter()
     bench = entry.benchmark
     record = _describe(entry, settings)
@@ -96,7 +98,7 @@ def run_family(entry, settings):
     baseline_spec = bench.baseline.estimator, _budget(
         bench.baseline.params, bench.baseline.quick_params, settings
     )
-    png = None
+    pngs = {}
     try:
         metric = get_metric(bench.metric)
         zoo_path = _benchmarked_class(entry)
@@ -107,13 +109,17 @@ def run_family(entry, settings):
     else:
         record["direction"] = metric.direction
         record["n_train"], record["n_test"] = len(data.X_train), len(data.X_test)
-        record["zoo"], estimator = run_estimator(zoo_path, zoo_params, metric, data, settings)
+        record["zoo"], estimator = run_estimator(
+            zoo_path, zoo_params, metric, data, settings, bench.fit_params_from_info
+        )
         record["baseline"], _ = run_estimator(*baseline_spec, metric, data, settings)
         if bench.figure and estimator is not None:
-            png, record["figure_error"] = draw_family_figure(bench.figure, estimator, data)
+            pngs, record["figure_error"] = draw_family_figures(entry.name, bench, estimator, data)
+            drawn = list(pngs)  # the record lists a list's figures, names a single one
+            record["figure"] = drawn if isinstance(bench.figure, list) else next(iter(drawn), None)
     record["baseline"]["note"] = bench.baseline.note
     record["wall_time"] = time.perf_counter() - started
-    return record, png
+    return record, pngs
 
 
 def prepare_data(bench, seed):
@@ -131,8 +137,9 @@ def prepare_data(bench, seed):
     return dataclasses.replace(data, X_train=scale(data.X_train), X_test=scale(data.X_test))
 
 
-def run_estimator(path, params, metric, data, settings):
-    """Fit the estimator at ``path`` and score it: (result dict, fitted estimator or None)."""
+def run_estimator(path, params, metric, data, settings, fit_params_from_info=None):
+    """Fit the estimator at ``path`` and score it: (result dict, fitted estimator or None).
+    ``fit_params_from_info`` ({fit keyword: key of ``data.info``}) adds fit arguments."""
     result = _result(path, params)
     fitted = None
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=settings.threads):
@@ -140,7 +147,8 @@ def run_estimator(path, params, metric, data, settings):
         try:
             estimator, result["params"] = build_estimator(path, params, settings)
             fit_args = (data.X_train,) if data.y_train is None else (data.X_train, data.y_train)
-            result["fit_time"] = _timed(estimator.fit, *fit_args)
+            fit_params = info_fit_params(fit_params_from_info or {}, data)
+            result["fit_time"] = _timed(estimator.fit, *fit_args, **fit_params)
             fitted = estimator
             score, result["predict_time"] = _timed_value(metric, estimator, data)
             if not math.isfinite(score):
@@ -157,6 +165,17 @@ def run_estimator(path, params, metric, data, settings):
         result["n_iter"], result["loss_curve"] = _history(fitted)
     result["warnings"] = _warning_messages(caught)
     return result, fitted if result["status"] == "ok" else None
+
+
+def info_fit_params(fit_params_from_info, data):
+    """{fit keyword: value} from the dataset's ``info`` as ``fit_params_from_info`` maps them."""
+    missing = sorted(set(fit_params_from_info.values()) - set(data.info))
+    if missing:
+        raise ValueError(
+            f"fit_params_from_info names {missing}, not in the info of dataset {data.name!r} "
+            f"(it holds: {', '.join(sorted(data.info)) or 'nothing'})"
+        )
+    return {keyword: data.info[key] for keyword, key in fit_params_from_info.items()}
 
 
 def build_estimator(path, params, settings):
@@ -186,6 +205,29 @@ def count_parameters(estimator):
     return total
 
 
+def figure_paths(family, bench):
+    """{path under results/: hook} of a benchmark's figures: ``figures/<family>.png`` for
+    a single hook, ``figures/<family>.<function>.png`` for each hook of a list."""
+    if isinstance(bench.figure, str):
+        return {f"{FIGURES_DIR}/{family}.png": bench.figure}
+    return {
+        f"{FIGURES_DIR}/{family}.{hook.rpartition(':')[2]}.png": hook
+        for hook in bench.figure_hooks()
+    }
+
+
+def draw_family_figures(family, bench, estimator, data):
+    """({figure path: PNG bytes} of the hooks that drew, the errors of the others or None)."""
+    pngs, errors = {}, []
+    for path, hook in figure_paths(family, bench).items():
+        png, error = draw_family_figure(hook, estimator, data)
+        if png is None:
+            errors.append(error)
+        else:
+            pngs[path] = png
+    return pngs, "; ".join(dict.fromkeys(errors)) or None
+
+
 def draw_family_figure(hook_path, estimator, data):
     """(PNG bytes, None) from the family's figure hook, or (None, why not)."""
     Figure = figures.figure_class()
@@ -199,15 +241,17 @@ def draw_family_figure(hook_path, estimator, data):
         return None, f"figure hook {hook_path!r} failed: {_message(exc)}"
 
 
-def write_record(results_dir, record, png):
-    """Write ``<family>.json`` (and its figure, or remove a stale one) under ``results_dir``."""
-    figure_path = results_dir / FIGURES_DIR / f"{record['family']}.png"
-    if png is not None:
-        figure_path.parent.mkdir(parents=True, exist_ok=True)
-        figure_path.write_bytes(png)
-        record["figure"] = f"{FIGURES_DIR}/{figure_path.name}"
-    elif figure_path.exists():
-        figure_path.unlink()
+def write_record(results_dir, record, pngs):
+    """Write ``<family>.json`` and its figures ({path under ``results_dir``: PNG bytes})
+    under ``results_dir``, removing the family's stale figures."""
+    family, figures_dir = record["family"], results_dir / FIGURES_DIR
+    # family names hold no dot, so "<family>.*.png" matches this family's files only
+    for stale in [figures_dir / f"{family}.png", *figures_dir.glob(f"{family}.*.png")]:
+        if stale.exists() and f"{FIGURES_DIR}/{stale.name}" not in pngs:
+            stale.unlink()
+    for path, png in pngs.items():
+        (results_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (results_dir / path).write_bytes(png)
     text = json.dumps(_finite(record), indent=2, allow_nan=False, default=_jsonable)
     (results_dir / f"{record['family']}.json").write_text(text + "\n", encoding="utf-8")
 
@@ -268,6 +312,7 @@ def _describe(entry, settings):
         "title": entry.title,
         "dataset": bench.dataset,
         "dataset_options": bench.dataset_options,
+        "fit_params_from_info": bench.fit_params_from_info,
         "preprocess": bench.preprocess,
         "metric": bench.metric,
         "direction": None,
@@ -318,9 +363,9 @@ def _failed(path, params, exc):
     return {**_result(path, params), "error": _message(exc)}
 
 
-def _timed(function, *args):
+def _timed(function, *args, **kwargs):
     start = time.perf_counter()
-    function(*args)
+    function(*args, **kwargs)
     return time.perf_counter() - start
 
 
