@@ -54,6 +54,10 @@ __all__ = [
 
 # Reservoirs up to this size get all eigenvalues from LAPACK; larger ones use ARPACK.
 DENSE_EIGEN_MAX = 300
+# The simulation multiplies by a dense W when n_sequences * n_reservoir**2 is at most
+# this: there one BLAS product beats the fixed cost of a sparse one (measured on one
+# thread; about n_reservoir <= 256 for one series, <= 64 for a batch of 16).
+DENSE_STEP_MAX = 2**16
 
 
 def read_sequences(estimator, X, reset, rows_are_steps):
@@ -152,6 +156,18 @@ class _ESNBase(ZooEstimator):
             (self.reservoir_data_, self.reservoir_indices_, self.reservoir_indptr_), shape=(n, n)
         )
 
+    def _recurrent_term(self, n_sequences):
+        """Function x -> x @ W for states x (n_sequences, N), with W stored once in the
+        orientation the product needs: dense for small work (``DENSE_STEP_MAX``), else
+        W^T as CSR for one series (a row-wise matvec) or, for a batch, as CSC, which is
+        W's own CSR arrays read transposed (a copy-free view)."""
+        W = self.reservoir_matrix()
+        if n_sequences * self.n_reservoir**2 <= DENSE_STEP_MAX:
+            dense = W.toarray()
+            return lambda x: x @ dense
+        W_t = W.T.tocsr() if n_sequences == 1 else W.T
+        return lambda x: (W_t @ x.T).T
+
     def _flops(self, n_sequences):
         """Work of one time step, which sets the BLAS thread count."""
         return 2.0 * n_sequences * (self.reservoir_data_.size + self.input_weights_.size)
@@ -167,14 +183,20 @@ class _ESNBase(ZooEstimator):
         is the previous output, ``last_output`` at the first). Output feedback uses the
         teacher's previous value when ``teacher`` is given, else the previous output.
         """
-        W, a = self.reservoir_matrix(), self.leak_rate
+        recurrent, a = self._recurrent_term(state.shape[0]), self.leak_rate
         rng = np.random.default_rng(self.noise_seed_) if noisy and self.noise > 0 else None
         x, y_prev = state, last_output
         states = np.empty((x.shape[0], n_steps, self.n_reservoir))
         outputs = np.empty((x.shape[0], n_steps, self.n_outputs_)) if emit else None
+        # inputs known in advance: their terms for all steps in one product
+        input_terms = inputs @ self.input_weights_ + self.bias_ if inputs is not None else None
         for t in range(n_steps):
-            u = inputs[:, t] if inputs is not None else y_prev
-            pre = u @ self.input_weights_ + self.bias_ + x @ W
+            if inputs is not None:
+                u, drive = inputs[:, t], input_terms[:, t]
+            else:
+                u = y_prev
+                drive = u @ self.input_weights_ + self.bias_
+            pre = drive + recurrent(x)
             if self._output_feedback:
                 fed = teacher[:, t - 1] if teacher is not None and t > 0 else y_prev
                 pre += fed @ self.feedback_weights_
