@@ -71,10 +71,13 @@ def _sigmoid_from_half_tanh(t):
     return t
 
 
-def _feature_rows(A):
+def _feature_rows(A, out=None):
     """A ``(n_steps, k, n)`` array as ``(k, n_steps * n)``: column t * n + j holds step t
     of sample j, so that one matmul sums over all steps and samples."""
-    return np.ascontiguousarray(A.transpose(1, 0, 2)).reshape(A.shape[1], -1)
+    n_steps, k, n = A.shape
+    rows = np.empty((k, n_steps * n), dtype=A.dtype) if out is None else out
+    np.copyto(rows.reshape(k, n_steps, n), A.transpose(1, 0, 2))
+    return rows
 
 
 class Recurrent(Layer):
@@ -129,6 +132,20 @@ class Recurrent(Layer):
         """Column factors folded into W, U and b for the forward pass (None: none)."""
         return None
 
+    def _buffer(self, name, shape, dtype):
+        """Scratch array ``name`` kept from one pass to the next: fresh arrays of this
+        size cost page faults on every call. Never handed out of the layer."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        array = buffers.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = buffers[name] = np.empty(shape, dtype=dtype)
+        return array
+
+    def _rows(self, name, A):
+        """``_feature_rows(A)`` in the scratch array ``name``."""
+        n_steps, k, n = A.shape
+        return _feature_rows(A, self._buffer(name, (k, n_steps * n), A.dtype))
+
     def _forward_weights(self, name, dtype):
         """Parameter ``name`` with the gate scale folded in, for the forward pass."""
         scale = self._gate_scale()
@@ -151,10 +168,12 @@ class Recurrent(Layer):
         n, n_steps, n_in = x.shape
         dtype = np.result_type(x.dtype, self.params["W"].dtype)
         # feature-major steps (n_steps, n_in + 1, n), the last row ones to carry the bias
-        self._x = np.ones((n_steps, n_in + 1, n), dtype=dtype)
+        self._x = self._buffer("x", (n_steps, n_in + 1, n), dtype)
         self._x[:, :n_in] = x.transpose(1, 2, 0)
+        self._x[:, n_in] = 1
         weights = [self._forward_weights("W", dtype), self._forward_weights("b", dtype)[None]]
-        Z = np.matmul(np.concatenate(weights).T.copy(), self._x)  # (n_steps, G * units, n)
+        Z = self._buffer("Z", (n_steps, weights[0].shape[1], n), dtype)
+        np.matmul(np.concatenate(weights).T.copy(), self._x, out=Z)  # (n_steps, G * units, n)
         self._mask = None if mask is None else self._time_major_mask(mask, n, n_steps, dtype)
         self._shape = (n, n_steps, n_in)
         H = self._run(Z, self._states(initial_state, n, dtype))
@@ -166,18 +185,19 @@ class Recurrent(Layer):
 
     def backward(self, dy):
         n, n_steps, n_in = self._shape
-        dH = np.zeros((n_steps, self.state_size, n), dtype=dy.dtype)
+        dH = self._buffer("dH", (n_steps, self.state_size, n), dy.dtype)
         if self.return_sequences:
             dH[...] = dy.transpose(1, 2, 0)
             if self._mask is not None:
                 dH *= self._mask
         else:
+            dH.fill(0)
             dH[-1] = dy.T
         dZ = self._run_backward(dH)  # (n_steps, G * units, n)
-        dZ_rows = _feature_rows(dZ)
+        dZ_rows = self._rows("dZ_rows", dZ)
         self._weight_grads(dZ_rows)
         # one matmul for W and b: the ones row of the input gives the bias gradient
-        input_grads = dZ_rows @ _feature_rows(self._x).T
+        input_grads = dZ_rows @ self._rows("x_rows", self._x).T
         self.grads["W"][...] = input_grads[:, :-1].T
         self.grads["b"][...] = input_grads[:, -1]
         return np.matmul(self.params["W"], dZ).transpose(2, 0, 1)
@@ -232,7 +252,7 @@ class Recurrent(Layer):
     def _weight_grads(self, dZ):
         """Gradients of U (and cell-specific parameters) from the pre-activation
         gradients ``dZ`` ``(G * units, n_steps * n)``: dU = sum_t h_{t-1}^T dz_t, one matmul."""
-        np.matmul(_feature_rows(self._H[:-1]), dZ.T, out=self.grads["U"])
+        np.matmul(self._rows("H_rows", self._H[:-1]), dZ.T, out=self.grads["U"])
 
 
 class SimpleRNN(Recurrent):
@@ -413,9 +433,9 @@ class LSTM(Recurrent):
         H = np.empty((n_steps + 1, self.units, n), dtype=Z.dtype)
         C = np.empty_like(H)
         H[0], C[0] = states
-        tanh_c = np.empty((n_steps, self.units, n), dtype=Z.dtype)
-        recurrent = np.empty_like(Z[0])
-        input_times_g = np.empty_like(H[0])
+        tanh_c = self._buffer("tanh_c", (n_steps, self.units, n), Z.dtype)
+        recurrent = self._buffer("recurrent", Z[0].shape, Z.dtype)
+        input_times_g = self._buffer("input_times_g", H[0].shape, Z.dtype)
         for t in range(n_steps):
             z = Z[t]
             np.matmul(U_T, H[t], out=recurrent)
@@ -451,15 +471,11 @@ class LSTM(Recurrent):
 
     def _run_backward(self, dH):
         i_, f_, o_, g_ = self._blocks()
-        gates, C, tanh_c, U = self._gates, self._C, self._tanh_c, self.params["U"]
+        gates, U = self._gates, self.params["U"]
         if self.peepholes:
             p_i, p_f, p_o = self._peepholes(self.params["P"])
-        # the activations' slopes at every step at once: sigma' = s (1 - s), tanh' = 1 - g^2
-        slope = gates * (1 - gates)
-        np.multiply(gates[:, g_], gates[:, g_], out=slope[:, g_])
-        np.subtract(1, slope[:, g_], out=slope[:, g_])
-        dc_dh = gates[:, o_] * (1 - tanh_c * tanh_c)  # d c_t of d h_t through tanh(c_t)
-        dZ = np.empty_like(gates)
+        factor, dc_dh = self._gate_factors()
+        dZ = self._buffer("dZ", gates.shape, gates.dtype)
         dh_next = np.zeros_like(dH[0])
         dc_next = np.zeros_like(dh_next)
         dh_sum, dc = np.empty_like(dh_next), np.empty_like(dh_next)
@@ -468,18 +484,16 @@ class LSTM(Recurrent):
             dh, carried_h = self._split_by_mask(dh_sum, t)
             dc_in, carried_c = self._split_by_mask(dc_next, t)
             dz, gate = dZ[t], gates[t]
-            np.multiply(dh, tanh_c[t], out=dz[o_])
+            np.multiply(dh, factor[t][o_], out=dz[o_])
             np.multiply(dh, dc_dh[t], out=dc)
             dc += dc_in
             if self.peepholes:
-                dc += dz[o_] * slope[t][o_] * p_o
-            np.multiply(dc, gate[g_], out=dz[i_])
-            np.multiply(dc, gate[i_], out=dz[g_])
-            if self.forget_gate:
-                np.multiply(dc, C[t], out=dz[f_])
-            dz *= slope[t]
+                dc += dz[o_] * p_o
+            np.multiply(dc, factor[t][i_], out=dz[i_])
+            np.multiply(dc, factor[t][g_], out=dz[g_])
             # dc_in is read: dc_next may now take d c_{t-1}
             if self.forget_gate:
+                np.multiply(dc, factor[t][f_], out=dz[f_])
                 np.multiply(dc, gate[f_], out=dc_next)
             else:
                 dc_next[...] = dc
@@ -496,6 +510,29 @@ class LSTM(Recurrent):
                 dc_next.fill(0)
         self._initial_grad = (dh_next.T, dc_next.T)
         return dZ
+
+    def _gate_factors(self):
+        """For every step at once, what d z_gate is of the gradient reaching the gate's
+        product: dz_i = dc g sigma'(i), dz_f = dc c_{t-1} sigma'(f), dz_g = dc i tanh'(g),
+        dz_o = dh tanh(c_t) sigma'(o), with sigma' = s (1 - s) and tanh' = 1 - g^2; and
+        d c_t of d h_t through tanh(c_t), o (1 - tanh(c_t)^2)."""
+        i_, f_, o_, g_ = self._blocks()
+        gates, tanh_c = self._gates, self._tanh_c
+        factor = self._buffer("factor", gates.shape, gates.dtype)
+        np.subtract(1, gates, out=factor)
+        factor *= gates
+        np.multiply(gates[:, g_], gates[:, g_], out=factor[:, g_])
+        np.subtract(1, factor[:, g_], out=factor[:, g_])
+        factor[:, i_] *= gates[:, g_]
+        if self.forget_gate:
+            factor[:, f_] *= self._C[:-1]
+        factor[:, o_] *= tanh_c
+        factor[:, g_] *= gates[:, i_]
+        dc_dh = self._buffer("dc_dh", tanh_c.shape, tanh_c.dtype)
+        np.multiply(tanh_c, tanh_c, out=dc_dh)
+        np.subtract(1, dc_dh, out=dc_dh)
+        dc_dh *= gates[:, o_]
+        return factor, dc_dh
 
     def _weight_grads(self, dZ):
         super()._weight_grads(dZ)
